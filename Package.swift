@@ -1,0 +1,53 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+let package = Package(
+    name: "dtma",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "dtma", targets: ["dtma"]),
+        .library(name: "HTTP1", targets: ["HTTP1"]),
+        .library(name: "DockerEngine", targets: ["DockerEngine"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
+    ],
+    targets: [
+        // Pure HTTP/1.1 codec and the engine's stream framings: bytes in, events out, no I/O.
+        .target(name: "HTTP1"),
+        // The Docker Engine API client over the unix socket (or TCP), driving HTTP1 on SwiftNIO.
+        .target(
+            name: "DockerEngine",
+            dependencies: [
+                "HTTP1",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        .executableTarget(
+            name: "dtma",
+            dependencies: [
+                "DockerEngine",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        // Benchmark driver for scripts/bench/engine.sh; not part of the daemon.
+        .executableTarget(
+            name: "EngineBench",
+            dependencies: ["DockerEngine"]
+        ),
+        .testTarget(name: "HTTP1Tests", dependencies: ["HTTP1"], resources: [.copy("Recorded")]),
+        .testTarget(
+            name: "DockerEngineTests",
+            dependencies: [
+                "DockerEngine",
+                .product(name: "NIOCore", package: "swift-nio"),
+            ]
+        ),
+    ],
+    swiftLanguageModes: [.v6]
+)
