@@ -1,0 +1,205 @@
+import Foundation
+import HTTP1
+import Logging
+import NIOConcurrencyHelpers
+import NIOCore
+
+/// A client for the Docker Engine API over its unix socket (or TCP), on our own HTTP/1.1 codec.
+///
+/// Short requests share a bounded pool of keep-alive connections; streams get their own connection.
+/// The API version is negotiated once from `/_ping` (the engine's version, capped at the newest this
+/// client knows), so the same client works with Debian's 1.41 engine and current Docker CE.
+public final class DockerEngineClient: Sendable {
+    public struct Configuration: Sendable {
+        public var maxConnections = 8
+        public var connectTimeout: Duration = .seconds(5)
+        /// For a whole short request; streams apply it until their response head arrives.
+        public var requestTimeout: Duration = .seconds(60)
+        /// Largest JSON document accepted from the engine.
+        public var maxResponseBytes = 64 << 20
+        public var newestAPIVersion = APIVersion.newestSupported
+        /// Use this version without asking the engine.
+        public var fixedAPIVersion: APIVersion?
+
+        public init() {}
+    }
+
+    public let endpoint: EngineEndpoint
+    public let configuration: Configuration
+    let logger: Logger
+    let pool: EngineConnectionPool
+    private let negotiatedVersion = NIOLockedValueBox<APIVersion?>(nil)
+
+    public init(
+        endpoint: EngineEndpoint = .defaultSocket, configuration: Configuration = .init(),
+        logger: Logger = Logger(label: "dtma.engine")
+    ) {
+        self.endpoint = endpoint
+        self.configuration = configuration
+        self.logger = logger
+        self.pool = EngineConnectionPool(
+            endpoint: endpoint, maxConnections: configuration.maxConnections,
+            connectTimeout: .init(configuration.connectTimeout))
+    }
+
+    /// Closes idle connections and refuses further requests; open streams end on their own.
+    public func shutdown() {
+        pool.shutdown()
+    }
+
+    /// Pooled connections now open (idle or busy).
+    public var openPooledConnections: Int { pool.openConnections }
+
+    /// The API version used in request paths, asking the engine on first use.
+    public func apiVersion() async throws -> APIVersion {
+        if let fixed = configuration.fixedAPIVersion { return fixed }
+        if let known = negotiatedVersion.withLockedValue({ $0 }) { return known }
+        let announced = try await ping().apiVersion ?? .assumedWhenUnannounced
+        let version = min(announced, configuration.newestAPIVersion)
+        negotiatedVersion.withLockedValue { $0 = version }
+        logger.debug("negotiated engine API version", metadata: ["version": "\(version)", "announced": "\(announced)"])
+        return version
+    }
+
+    // MARK: Request plumbing shared by the endpoint files
+
+    /// Sends a short request on a pooled connection and returns the whole response, mapping engine
+    /// error statuses to `DockerEngineError`.
+    func send(
+        _ method: String, _ path: String, query: EngineQuery = [], body: [UInt8]? = nil,
+        headers: HTTP1Headers = [:], timeout: Duration? = nil, versioned: Bool = true,
+        expecting accepted: Set<Int> = []
+    ) async throws -> HTTP1Response {
+        let request = try await makeRequest(method, path, query: query, body: body, headers: headers, versioned: versioned)
+        let limit = TimeAmount(timeout ?? configuration.requestTimeout)
+        var attempt = 0
+        while true {
+            attempt += 1
+            let connection = try await pool.lease()
+            let result: CollectedResponse
+            do {
+                result = try await connection.collect(
+                    request, isHEAD: method == "HEAD", maxBodyBytes: configuration.maxResponseBytes, timeout: limit)
+            } catch let failure as EngineConnectionFailure {
+                pool.release(connection, reusable: false)
+                // A kept-alive connection the engine closed just as we used it: safe to retry reads once.
+                if case .closedByEngine = failure, attempt == 1, method == "GET" || method == "HEAD" { continue }
+                throw Self.translate(failure, operation: "\(method) \(path)")
+            } catch {
+                pool.release(connection, reusable: false)
+                throw Self.translate(error, operation: "\(method) \(path)")
+            }
+            pool.release(connection, reusable: result.connectionReusable)
+            try Self.checkStatus(result.response, accepted: accepted)
+            return result.response
+        }
+    }
+
+    /// Sends a request on a connection of its own and returns once the head arrives; the body streams.
+    /// For endpoints that never end (events, followed logs), long polls (wait) and upgrades (attach).
+    func openStream(
+        _ method: String, _ path: String, query: EngineQuery = [], body: [UInt8]? = nil,
+        headers: HTTP1Headers = [:], upgrade: Bool = false
+    ) async throws -> (StreamedResponse, EngineConnection) {
+        var headers = headers
+        if upgrade {
+            headers.add(name: "Connection", value: "Upgrade")
+            headers.add(name: "Upgrade", value: "tcp")
+        }
+        let request = try await makeRequest(method, path, query: query, body: body, headers: headers, versioned: true)
+        let connection = try await EngineConnection.open(to: endpoint, connectTimeout: .init(configuration.connectTimeout))
+        do {
+            let streamed = try await connection.stream(request, timeout: .init(configuration.requestTimeout))
+            if streamed.head.status >= 400 {
+                var body: [UInt8] = []
+                for try await chunk in streamed.body where body.count < 65536 { body += chunk }
+                connection.close()
+                try Self.checkStatus(HTTP1Response(head: streamed.head, body: body), accepted: [])
+            }
+            return (streamed, connection)
+        } catch {
+            connection.close()
+            throw Self.translate(error, operation: "\(method) \(path)")
+        }
+    }
+
+    private func makeRequest(
+        _ method: String, _ path: String, query: EngineQuery, body: [UInt8]?, headers: HTTP1Headers, versioned: Bool
+    ) async throws -> ByteBuffer {
+        var target = versioned ? "/v\(try await apiVersion())\(path)" : path
+        if !query.items.isEmpty { target += "?" + query.encoded }
+        var headers = headers
+        if body != nil, !headers.contains("Content-Type") { headers.add(name: "Content-Type", value: "application/json") }
+        let bytes = try HTTP1Request(method: method, target: target, headers: headers, body: body).serialized(host: "docker")
+        return ByteBuffer(bytes: bytes)
+    }
+
+    // MARK: Errors
+
+    static func checkStatus(_ response: HTTP1Response, accepted: Set<Int>) throws {
+        let status = response.status
+        // The engine never redirects on purpose (a cleaned path does): following one is not ours to do.
+        guard status >= 300, status != 304, !accepted.contains(status) else { return }
+        let message = engineMessage(response)
+        switch status {
+        case 400: throw DockerEngineError.badRequest(message: message)
+        case 404: throw DockerEngineError.notFound(message: message)
+        case 409: throw DockerEngineError.conflict(message: message)
+        default: throw DockerEngineError.engineError(status: status, message: message)
+        }
+    }
+
+    /// The engine's `{"message": "…"}`, or the body as text, or the reason phrase.
+    static func engineMessage(_ response: HTTP1Response) -> String {
+        struct EngineMessage: Decodable { var message: String }
+        if let decoded = try? JSONDecoder().decode(EngineMessage.self, from: Data(response.body)) {
+            return decoded.message
+        }
+        let text = String(decoding: response.body.prefix(1024), as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+        return text.isEmpty ? response.head.reason : text
+    }
+
+    static func translate(_ error: any Error, operation: String) -> any Error {
+        switch error {
+        case let error as DockerEngineError: return error
+        case is CancellationError: return error
+        case let failure as EngineConnectionFailure:
+            switch failure {
+            case .closedByEngine: return DockerEngineError.connectionLost(reason: "the engine closed the connection")
+            case .timedOut(let limit):
+                return DockerEngineError.timedOut(operation: operation, seconds: Double(limit.nanoseconds) / 1e9)
+            case .busy: return DockerEngineError.connectionLost(reason: "connection already in use")
+            case .unsolicitedResponse: return DockerEngineError.invalidResponse(reason: "a response nobody asked for")
+            case .malformedResponse(let parseError): return DockerEngineError.invalidResponse(reason: "\(parseError)")
+            }
+        case let parseError as HTTP1ParseError:
+            return DockerEngineError.invalidResponse(reason: "\(parseError)")
+        case is ChannelError:
+            if Task.isCancelled { return CancellationError() }
+            return DockerEngineError.connectionLost(reason: "\(error)")
+        default:
+            return error
+        }
+    }
+
+    // MARK: JSON
+
+    func decode<Value: Decodable>(_ type: Value.Type, from response: HTTP1Response) throws -> Value {
+        do {
+            return try JSONDecoder().decode(type, from: Data(response.body))
+        } catch {
+            throw DockerEngineError.invalidResponse(reason: "cannot read \(Value.self): \(error)")
+        }
+    }
+
+    func encode(_ value: some Encodable) throws -> [UInt8] {
+        [UInt8](try JSONEncoder().encode(value))
+    }
+}
+
+extension TimeAmount {
+    init(_ duration: Duration) {
+        let (seconds, attoseconds) = duration.components
+        self = .nanoseconds(seconds * 1_000_000_000 + attoseconds / 1_000_000_000)
+    }
+}

@@ -1,0 +1,53 @@
+import Foundation
+
+extension DockerEngineClient {
+    /// `GET /images/json`.
+    public func listImages(filters: [String: [String]] = [:]) async throws -> [ImageSummary] {
+        var query = EngineQuery()
+        query.add("filters", filters: filters)
+        return try decode([ImageSummary].self, from: try await send("GET", "/images/json", query: query))
+    }
+
+    /// `GET /images/{name}/json`.
+    public func inspectImage(_ reference: String) async throws -> ImageInspect {
+        try decode(ImageInspect.self, from: try await send("GET", "/images/\(try imagePath(reference))/json"))
+    }
+
+    /// `DELETE /images/{name}`.
+    public func removeImage(_ reference: String, force: Bool = false) async throws {
+        var query = EngineQuery()
+        query.add("force", force)
+        _ = try await send("DELETE", "/images/\(try imagePath(reference))", query: query)
+    }
+
+    /// `POST /images/create?fromImage=…`: the pull's progress as the engine reports it. A failure
+    /// the engine reports inside the stream arrives as a line with `error` set; `pullImage` throws it.
+    public func pullImageProgress(_ reference: String, auth: RegistryAuth? = nil) async throws
+        -> JSONLineStream<PullProgress>
+    {
+        let image = ImageReference(reference)
+        var headers: [(String, String)] = []
+        if let auth {
+            // base64url of the JSON credentials (Engine API "Authentication").
+            let encoded = try encode(auth)
+            let base64 = Data(encoded).base64EncodedString()
+                .replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_")
+            headers.append(("X-Registry-Auth", base64))
+        }
+        let query: EngineQuery = [("fromImage", image.name), ("tag", image.tagOrDigest)]
+        let (streamed, _) = try await openStream("POST", "/images/create", query: query, headers: .init(headers))
+        return JSONLineStream(bytes: streamed.body)
+    }
+
+    /// Pulls an image, handing each progress line to `onProgress`; throws the engine's error if the pull fails.
+    public func pullImage(
+        _ reference: String, auth: RegistryAuth? = nil, onProgress: (PullProgress) -> Void = { _ in }
+    ) async throws {
+        for try await progress in try await pullImageProgress(reference, auth: auth) {
+            if let error = progress.errorDetail?.message ?? progress.error {
+                throw DockerEngineError.streamError(message: error)
+            }
+            onProgress(progress)
+        }
+    }
+}

@@ -1,0 +1,84 @@
+import Foundation
+import HTTP1
+import NIOCore
+import NIOPosix
+
+/// One connection to the engine. Plain value: the channel is the state, the handler the behaviour.
+struct EngineConnection: Sendable {
+    let channel: any Channel
+
+    var isActive: Bool { channel.isActive }
+
+    static func open(to endpoint: EngineEndpoint, connectTimeout: TimeAmount) async throws -> EngineConnection {
+        let bootstrap = ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+            .connectTimeout(connectTimeout)
+            .channelInitializer { channel in
+                channel.eventLoop.makeCompletedFuture {
+                    try channel.pipeline.syncOperations.addHandler(EngineConnectionHandler())
+                }
+            }
+        do {
+            let channel: any Channel
+            switch endpoint {
+            case .unixSocket(let path):
+                channel = try await bootstrap.connect(unixDomainSocketPath: path).get()
+            case .tcp(let host, let port):
+                channel = try await bootstrap
+                    .channelOption(.socketOption(.tcp_nodelay), value: 1)
+                    .connect(host: host, port: port).get()
+            }
+            return EngineConnection(channel: channel)
+        } catch {
+            throw DockerEngineError.unreachable(endpoint: endpoint.description, reason: Self.describe(error))
+        }
+    }
+
+    /// Sends a request and waits for the whole response.
+    func collect(_ request: ByteBuffer, isHEAD: Bool, maxBodyBytes: Int, timeout: TimeAmount?) async throws
+        -> CollectedResponse
+    {
+        let promise = channel.eventLoop.makePromise(of: CollectedResponse.self)
+        let exchange = EngineExchange(
+            request: request, isHEAD: isHEAD, delivery: .collected(maxBodyBytes: maxBodyBytes, promise), timeout: timeout)
+        return try await send(exchange, result: promise.futureResult)
+    }
+
+    /// Sends a request and returns once the response head arrives; the body streams.
+    func stream(_ request: ByteBuffer, timeout: TimeAmount?) async throws -> StreamedResponse {
+        let promise = channel.eventLoop.makePromise(of: StreamedResponse.self)
+        let exchange = EngineExchange(request: request, isHEAD: false, delivery: .streamed(promise), timeout: timeout)
+        return try await send(exchange, result: promise.futureResult)
+    }
+
+    /// Writes raw bytes into an upgraded connection.
+    func writeRaw(_ bytes: [UInt8]) async throws {
+        try await channel.writeAndFlush(EngineOutbound.raw(channel.allocator.buffer(bytes: bytes)))
+    }
+
+    func close() {
+        channel.close(promise: nil)
+    }
+
+    private func send<Result: Sendable>(_ exchange: EngineExchange, result: EventLoopFuture<Result>) async throws
+        -> Result
+    {
+        try await withTaskCancellationHandler {
+            // A write that never reaches the handler (the channel closed meanwhile) must still end the wait.
+            channel.writeAndFlush(EngineOutbound.exchange(exchange)).whenFailure { exchange.fail($0) }
+            return try await result.get()
+        } onCancel: {
+            channel.close(promise: nil)
+        }
+    }
+
+    static func describe(_ error: any Error) -> String {
+        if let io = error as? IOError { return "\(String(cString: strerror(io.errnoCode))) (errno \(io.errnoCode))" }
+        if let connect = error as? NIOConnectionError {
+            return connect.connectionErrors.map { "\($0.target): \(describe($0.error))" }.joined(separator: "; ")
+        }
+        if error is ChannelError, case ChannelError.connectTimeout(let limit) = error {
+            return "connection timed out after \(limit.nanoseconds / 1_000_000) ms"
+        }
+        return String(describing: error)
+    }
+}

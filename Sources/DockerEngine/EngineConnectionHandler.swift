@@ -1,0 +1,211 @@
+import HTTP1
+import NIOCore
+
+/// Moves bytes between one engine connection and the `HTTP1` parser, one exchange at a time.
+///
+/// It lives on the connection's event loop and only relays: parsing is `HTTP1ResponseParser`'s job,
+/// deciding what a response means is the client's. For streamed responses it pauses socket reads
+/// while the consumer is behind (the events stream never ends, so it must not buffer without bound).
+final class EngineConnectionHandler: ChannelDuplexHandler {
+    typealias InboundIn = ByteBuffer
+    typealias OutboundIn = EngineOutbound
+    typealias OutboundOut = ByteBuffer
+
+    private enum Pending {
+        case none
+        case collected(EventLoopPromise<CollectedResponse>)
+        case streamHead(EventLoopPromise<StreamedResponse>)
+        case streamBody(EngineByteStream.Producer.Source)
+    }
+
+    private static let streamBackPressure = NIOAsyncSequenceProducerBackPressureStrategies.HighLowWatermark(
+        lowWatermark: 4, highWatermark: 32)
+
+    private var parser = HTTP1ResponseParser()
+    private var collector = HTTP1ResponseCollector(maxBodyBytes: 0)
+    private var pending = Pending.none
+    private var exchangeNumber = 0
+    private var timeout: Scheduled<Void>?
+    private var context: ChannelHandlerContext?
+    private var readingPaused = false
+    private var readDeferred = false
+
+    func handlerAdded(context: ChannelHandlerContext) {
+        self.context = context
+    }
+
+    func handlerRemoved(context: ChannelHandlerContext) {
+        failPending(EngineConnectionFailure.closedByEngine)
+        self.context = nil
+    }
+
+    // MARK: Outbound
+
+    func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {
+        switch unwrapOutboundIn(data) {
+        case .raw(let bytes):
+            context.write(wrapOutboundOut(bytes), promise: promise)
+        case .exchange(let exchange):
+            guard case .none = pending else {
+                exchange.fail(EngineConnectionFailure.busy)
+                promise?.fail(EngineConnectionFailure.busy)
+                return
+            }
+            start(exchange, context: context)
+            context.write(wrapOutboundOut(exchange.request), promise: promise)
+        }
+    }
+
+    func read(context: ChannelHandlerContext) {
+        if readingPaused {
+            readDeferred = true
+        } else {
+            context.read()
+        }
+    }
+
+    private func start(_ exchange: EngineExchange, context: ChannelHandlerContext) {
+        exchangeNumber += 1
+        parser.expectResponse(toHEAD: exchange.isHEAD)
+        switch exchange.delivery {
+        case .collected(let maxBodyBytes, let promise):
+            collector = HTTP1ResponseCollector(maxBodyBytes: maxBodyBytes)
+            pending = .collected(promise)
+        case .streamed(let promise):
+            pending = .streamHead(promise)
+        }
+        if let limit = exchange.timeout {
+            let number = exchangeNumber
+            timeout = context.eventLoop.assumeIsolated().scheduleTask(in: limit) { [self] in
+                guard number == exchangeNumber else { return }
+                failPending(EngineConnectionFailure.timedOut(limit))
+                self.context?.close(promise: nil)
+            }
+        }
+    }
+
+    // MARK: Inbound
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        let buffer = unwrapInboundIn(data)
+        parser.feed(buffer.readableBytesView)
+        deliverParts(context: context)
+    }
+
+    func channelInactive(context: ChannelHandlerContext) {
+        parser.feedEndOfStream()
+        deliverParts(context: context)
+        failPending(EngineConnectionFailure.closedByEngine)
+        context.fireChannelInactive()
+    }
+
+    func errorCaught(context: ChannelHandlerContext, error: any Error) {
+        failPending(error)
+        context.close(promise: nil)
+    }
+
+    /// Consumer of a streamed body wants more.
+    func resumeReading() {
+        readingPaused = false
+        if readDeferred, let context {
+            readDeferred = false
+            context.read()
+        }
+    }
+
+    /// The consumer of a streamed body is gone (finished, dropped its iterator or was cancelled):
+    /// a streaming connection is never reused, so close it.
+    func consumerTerminated() {
+        if case .streamBody = pending { pending = .none }
+        context?.close(promise: nil)
+    }
+
+    private func deliverParts(context: ChannelHandlerContext) {
+        var chunks: [[UInt8]] = []
+        do {
+            while let part = try parser.next() {
+                try deliver(part, chunks: &chunks, context: context)
+            }
+        } catch let error as HTTP1ParseError {
+            failPending(EngineConnectionFailure.malformedResponse(error), yieldingFirst: chunks)
+            context.close(promise: nil)
+            return
+        } catch {
+            failPending(error, yieldingFirst: chunks)
+            context.close(promise: nil)
+            return
+        }
+        yield(chunks)
+    }
+
+    private func deliver(_ part: HTTP1ResponsePart, chunks: inout [[UInt8]], context: ChannelHandlerContext) throws {
+        switch pending {
+        case .none:
+            throw EngineConnectionFailure.unsolicitedResponse
+        case .collected(let promise):
+            guard let response = try collector.collect(part) else { return }
+            cancelTimeout()
+            pending = .none
+            let reusable = parser.canReuseConnection && response.status != 101
+            promise.succeed(CollectedResponse(response: response, connectionReusable: reusable))
+        case .streamHead(let promise):
+            guard case .head(let head) = part else { throw EngineConnectionFailure.unsolicitedResponse }
+            cancelTimeout()
+            let delegate = EngineStreamDelegate(handler: NIOLoopBound(self, eventLoop: context.eventLoop))
+            let stream = EngineByteStream.Producer.makeSequence(
+                backPressureStrategy: Self.streamBackPressure, finishOnDeinit: false, delegate: delegate)
+            pending = .streamBody(stream.source)
+            promise.succeed(StreamedResponse(head: head, body: EngineByteStream(producer: stream.sequence)))
+        case .streamBody(let source):
+            switch part {
+            case .body(let bytes), .upgradedBytes(let bytes):
+                chunks.append(bytes)
+            case .end:
+                yield(chunks)
+                chunks = []
+                source.finish()
+                pending = .none
+                context.close(promise: nil)
+            case .head:
+                throw EngineConnectionFailure.unsolicitedResponse
+            }
+        }
+    }
+
+    private func yield(_ chunks: [[UInt8]]) {
+        guard !chunks.isEmpty, case .streamBody(let source) = pending else { return }
+        switch source.yield(contentsOf: chunks) {
+        case .produceMore: break
+        case .stopProducing: readingPaused = true
+        case .dropped: context?.close(promise: nil)
+        }
+    }
+
+    private func failPending(_ error: any Error, yieldingFirst chunks: [[UInt8]] = []) {
+        cancelTimeout()
+        switch pending {
+        case .none: break
+        case .collected(let promise): promise.fail(error)
+        case .streamHead(let promise): promise.fail(error)
+        case .streamBody(let source):
+            yield(chunks)
+            // The engine closing a stream that has no length (an upgraded or close-delimited one) is its end.
+            if case EngineConnectionFailure.closedByEngine = error { source.finish() } else { source.finish(error) }
+        }
+        pending = .none
+    }
+
+    private func cancelTimeout() {
+        timeout?.cancel()
+        timeout = nil
+    }
+}
+
+extension EngineExchange {
+    func fail(_ error: any Error) {
+        switch delivery {
+        case .collected(_, let promise): promise.fail(error)
+        case .streamed(let promise): promise.fail(error)
+        }
+    }
+}

@@ -1,0 +1,139 @@
+import NIOConcurrencyHelpers
+import NIOCore
+
+/// Keep-alive connections for short requests, at most `maxConnections` open at once; callers beyond
+/// that wait in line. Streams (events, followed logs, attach, wait) use their own connections instead,
+/// so a never-ending response never holds a pool slot.
+final class EngineConnectionPool: Sendable {
+    private struct Waiter {
+        let id: Int
+        /// Resumed with an idle connection, or with nil: "a slot is free, open one".
+        let continuation: CheckedContinuation<EngineConnection?, any Error>
+    }
+
+    private struct State {
+        var idle: [EngineConnection] = []
+        /// Open or opening connections, idle ones included.
+        var open = 0
+        var waiters: [Waiter] = []
+        var nextWaiterID = 0
+        var isShutDown = false
+    }
+
+    let endpoint: EngineEndpoint
+    let maxConnections: Int
+    let connectTimeout: TimeAmount
+    private let state = NIOLockedValueBox(State())
+
+    init(endpoint: EngineEndpoint, maxConnections: Int, connectTimeout: TimeAmount) {
+        self.endpoint = endpoint
+        self.maxConnections = max(1, maxConnections)
+        self.connectTimeout = connectTimeout
+    }
+
+    /// Connections currently open, for tests and metrics.
+    var openConnections: Int { state.withLockedValue { $0.open } }
+
+    func lease() async throws -> EngineConnection {
+        enum Decision { case reuse(EngineConnection), open, wait }
+        let decision: Decision = try state.withLockedValue { state in
+            guard !state.isShutDown else { throw DockerEngineError.clientShutDown }
+            while let connection = state.idle.popLast() {
+                if connection.isActive { return .reuse(connection) }
+                state.open -= 1  // closed by the engine while idle
+            }
+            if state.open < maxConnections {
+                state.open += 1
+                return .open
+            }
+            return .wait
+        }
+        switch decision {
+        case .reuse(let connection): return connection
+        case .open: return try await openReservedConnection()
+        case .wait:
+            if let connection = try await waitForTurn() { return connection }
+            return try await openReservedConnection()
+        }
+    }
+
+    /// Returns a connection after its exchange; one that cannot carry another request is closed.
+    func release(_ connection: EngineConnection, reusable: Bool) {
+        let reuse = reusable && connection.isActive
+        if !reuse { connection.close() }
+        let handOver: (Waiter, EngineConnection?)? = state.withLockedValue { state in
+            if let waiter = state.waiters.popFirstWaiter() {
+                return (waiter, reuse ? connection : nil)  // nil: the freed slot goes to the waiter
+            }
+            if reuse, !state.isShutDown {
+                state.idle.append(connection)
+            } else {
+                state.open -= 1
+                if reuse { connection.close() }
+            }
+            return nil
+        }
+        if let (waiter, connection) = handOver { waiter.continuation.resume(returning: connection) }
+    }
+
+    func shutdown() {
+        let (idle, waiters) = state.withLockedValue { state in
+            state.isShutDown = true
+            defer {
+                state.open -= state.idle.count
+                state.idle = []
+                state.waiters = []
+            }
+            return (state.idle, state.waiters)
+        }
+        idle.forEach { $0.close() }
+        waiters.forEach { $0.continuation.resume(throwing: DockerEngineError.clientShutDown) }
+    }
+
+    private func openReservedConnection() async throws -> EngineConnection {
+        do {
+            return try await EngineConnection.open(to: endpoint, connectTimeout: connectTimeout)
+        } catch {
+            giveUpSlot()
+            throw error
+        }
+    }
+
+    private func giveUpSlot() {
+        let waiter: Waiter? = state.withLockedValue { state in
+            if let waiter = state.waiters.popFirstWaiter() { return waiter }
+            state.open -= 1
+            return nil
+        }
+        waiter?.continuation.resume(returning: nil)
+    }
+
+    private func waitForTurn() async throws -> EngineConnection? {
+        let id = state.withLockedValue { state in
+            defer { state.nextWaiterID += 1 }
+            return state.nextWaiterID
+        }
+        return try await withTaskCancellationHandler {
+            try await withCheckedThrowingContinuation { continuation in
+                let enqueued = state.withLockedValue { state in
+                    guard !state.isShutDown, !Task.isCancelled else { return false }
+                    state.waiters.append(Waiter(id: id, continuation: continuation))
+                    return true
+                }
+                if !enqueued { continuation.resume(throwing: CancellationError()) }
+            }
+        } onCancel: {
+            let waiter = state.withLockedValue { state -> Waiter? in
+                guard let index = state.waiters.firstIndex(where: { $0.id == id }) else { return nil }
+                return state.waiters.remove(at: index)
+            }
+            waiter?.continuation.resume(throwing: CancellationError())
+        }
+    }
+}
+
+extension Array {
+    fileprivate mutating func popFirstWaiter() -> Element? {
+        isEmpty ? nil : removeFirst()
+    }
+}

@@ -1,0 +1,73 @@
+/// `GET /containers/{id}/json`: what dtma needs to adopt, report and probe a container.
+public struct ContainerInspect: Codable, Sendable, Equatable {
+    public var id: String
+    /// With the engine's leading slash.
+    public var name: String
+    public var created: String
+    /// The image's ID.
+    public var image: String
+    public var restartCount: Int?
+    public var state: ContainerState
+    public var config: Config
+    public var hostConfig: HostConfig?
+    public var networkSettings: NetworkSettings?
+
+    enum CodingKeys: String, CodingKey {
+        case id = "Id", name = "Name", created = "Created", image = "Image", restartCount = "RestartCount"
+        case state = "State", config = "Config", hostConfig = "HostConfig", networkSettings = "NetworkSettings"
+    }
+
+    /// The parts of `Config` read back after creation.
+    public struct Config: Codable, Sendable, Equatable {
+        public var image: String?
+        public var labels: [String: String]?
+        public var env: [String]?
+        public var cmd: [String]?
+        public var tty: Bool?
+        public var openStdin: Bool?
+
+        enum CodingKeys: String, CodingKey {
+            case image = "Image", labels = "Labels", env = "Env", cmd = "Cmd", tty = "Tty", openStdin = "OpenStdin"
+        }
+    }
+
+    public struct NetworkSettings: Codable, Sendable, Equatable {
+        /// `"8080/tcp": [{"HostIp": "127.0.0.1", "HostPort": "30001"}]`, null for unpublished ports.
+        public var ports: [String: [PortBinding]?]?
+        public var networks: [String: EndpointSettings]?
+
+        enum CodingKeys: String, CodingKey {
+            case ports = "Ports", networks = "Networks"
+        }
+    }
+
+    public struct EndpointSettings: Codable, Sendable, Equatable {
+        public var networkID: String?
+        public var ipAddress: String?
+
+        enum CodingKeys: String, CodingKey {
+            case networkID = "NetworkID", ipAddress = "IPAddress"
+        }
+    }
+}
+
+/// Docker's `State` object, as the control plane receives it.
+public struct ContainerState: Codable, Sendable, Equatable {
+    public var status: String
+    public var running: Bool
+    public var paused: Bool
+    public var restarting: Bool
+    public var oomKilled: Bool
+    public var dead: Bool
+    public var pid: Int
+    public var exitCode: Int
+    public var error: String?
+    public var startedAt: String?
+    public var finishedAt: String?
+
+    enum CodingKeys: String, CodingKey {
+        case status = "Status", running = "Running", paused = "Paused", restarting = "Restarting"
+        case oomKilled = "OOMKilled", dead = "Dead", pid = "Pid", exitCode = "ExitCode", error = "Error"
+        case startedAt = "StartedAt", finishedAt = "FinishedAt"
+    }
+}

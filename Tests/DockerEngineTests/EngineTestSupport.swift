@@ -1,0 +1,77 @@
+import DockerEngine
+import Foundation
+import Testing
+
+/// Integration tests run against the real engine. Where `DTMA_REQUIRE_DOCKER=1` (scripts/test.sh, CI)
+/// a missing engine fails them; elsewhere they are skipped when the socket is absent.
+enum EngineTestEnvironment {
+    static let socketPath = "/var/run/docker.sock"
+    static let required = ProcessInfo.processInfo.environment["DTMA_REQUIRE_DOCKER"] == "1"
+    static let available = required || FileManager.default.fileExists(atPath: socketPath)
+    /// Built by scripts/test-images.sh from a static busybox.
+    static let busyboxImage = ProcessInfo.processInfo.environment["DTMA_TEST_IMAGE"] ?? "dtma-test/busybox:latest"
+    /// Marks every object a test run creates, so that cleanup (and a human) can find them.
+    static let testLabel = "dtma.test"
+}
+
+extension Trait where Self == ConditionTrait {
+    static var requiresEngine: Self {
+        .enabled(if: EngineTestEnvironment.available, "needs a Docker engine on \(EngineTestEnvironment.socketPath)")
+    }
+}
+
+/// A unique value for the test label, so each test sees only its own containers and events.
+func uniqueTestTag(_ function: String = #function) -> String {
+    let name = function.prefix { $0.isLetter || $0.isNumber }
+    return "\(name)-\(UInt32.random(in: 0...UInt32.max))"
+}
+
+func busyboxConfig(_ script: String, tag: String) -> ContainerConfig {
+    var config = ContainerConfig(image: EngineTestEnvironment.busyboxImage)
+    config.cmd = ["sh", "-c", script]
+    config.labels = [EngineTestEnvironment.testLabel: tag]
+    var host = HostConfig()
+    host.initProcess = true  // so that `sh` scripts stop promptly on SIGTERM
+    config.hostConfig = host
+    return config
+}
+
+/// Creates a container, runs `body` with its ID, and removes it (forcibly) whatever happens.
+func withContainer<Result>(
+    _ engine: DockerEngineClient, _ config: ContainerConfig, name: String? = nil,
+    _ body: (String) async throws -> Result
+) async throws -> Result {
+    let id = try await engine.createContainer(name: name, config: config).id
+    do {
+        let result = try await body(id)
+        try? await engine.removeContainer(id, force: true)
+        return result
+    } catch {
+        try? await engine.removeContainer(id, force: true)
+        throw error
+    }
+}
+
+/// Reads frames until `count` arrive or the stream ends.
+func collectFrames(_ stream: DockerOutputFrameStream, count: Int = .max) async throws -> [DockerOutputFrame] {
+    var frames: [DockerOutputFrame] = []
+    for try await frame in stream {
+        frames.append(frame)
+        if frames.count >= count { break }
+    }
+    return frames
+}
+
+extension DockerOutputFrame {
+    var text: String { String(decoding: payload, as: UTF8.self) }
+}
+
+/// Polls `condition` every 50 ms for at most `seconds`; for state that the engine changes on its own.
+func eventually(seconds: Double = 10, _ condition: () async throws -> Bool) async throws -> Bool {
+    let deadline = ContinuousClock.now + .milliseconds(Int(seconds * 1000))
+    while ContinuousClock.now < deadline {
+        if try await condition() { return true }
+        try await Task.sleep(for: .milliseconds(50))
+    }
+    return try await condition()
+}

@@ -1,0 +1,18 @@
+#!/usr/bin/env bash
+# The one test command: on a fresh Debian 12 machine (as root) it installs what is missing, starts a
+# Docker engine if none answers, builds the test images locally, then runs every test.
+# Idempotent; exits non-zero on any failure. Extra arguments go to `swift test`.
+set -euo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+cd "$here/.."
+source scripts/lib.sh
+
+ensure_packages ca-certificates curl file pkg-config docker.io busybox-static libcurl4-openssl-dev libsystemd-dev
+ensure_swift
+ensure_engine
+scripts/test-images.sh
+
+log "swift test"
+# Integration suites fail instead of skipping when the engine is required but missing.
+export DTMA_REQUIRE_DOCKER=1
+swift test "$@"
