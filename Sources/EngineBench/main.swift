@@ -26,7 +26,7 @@ struct Options {
 /// Process CPU time (user + system) in microseconds.
 func cpuMicroseconds() -> Double {
     var usage = rusage()
-    getrusage(RUSAGE_SELF, &usage)
+    getrusage(RUSAGE_SELF.rawValue, &usage)
     func micros(_ t: timeval) -> Double { Double(t.tv_sec) * 1e6 + Double(t.tv_usec) }
     return micros(usage.ru_utime) + micros(usage.ru_stime)
 }
