@@ -7,6 +7,7 @@ let package = Package(
     products: [
         .executable(name: "dtma", targets: ["dtma"]),
         .library(name: "HTTP1", targets: ["HTTP1"]),
+        .library(name: "HTTP1Client", targets: ["HTTP1Client"]),
         .library(name: "DockerEngine", targets: ["DockerEngine"]),
     ],
     dependencies: [
@@ -17,13 +18,22 @@ let package = Package(
     targets: [
         // Pure HTTP/1.1 codec and the engine's stream framings: bytes in, events out, no I/O.
         .target(name: "HTTP1"),
-        // The Docker Engine API client over the unix socket (or TCP), driving HTTP1 on SwiftNIO.
+        // An HTTP/1.1 client on SwiftNIO driving HTTP1: bounded keep-alive pool, streams, upgrades.
         .target(
-            name: "DockerEngine",
+            name: "HTTP1Client",
             dependencies: [
                 "HTTP1",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+            ]
+        ),
+        // The Docker Engine API client over the unix socket (or TCP).
+        .target(
+            name: "DockerEngine",
+            dependencies: [
+                "HTTP1",
+                "HTTP1Client",
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
             ]

@@ -1,10 +1,10 @@
 import Foundation
 import HTTP1
+import HTTP1Client
 import Logging
 import NIOConcurrencyHelpers
-import NIOCore
 
-/// A client for the Docker Engine API over its unix socket (or TCP), on our own HTTP/1.1 codec.
+/// A client for the Docker Engine API over its unix socket (or TCP), on our own HTTP/1.1 client.
 ///
 /// Short requests share a bounded pool of keep-alive connections; streams get their own connection.
 /// The API version is negotiated once from `/_ping` (the engine's version, capped at the newest this
@@ -27,7 +27,7 @@ public final class DockerEngineClient: Sendable {
     public let endpoint: EngineEndpoint
     public let configuration: Configuration
     let logger: Logger
-    let pool: EngineConnectionPool
+    let http: HTTP1Client
     private let negotiatedVersion = NIOLockedValueBox<APIVersion?>(nil)
 
     public init(
@@ -37,18 +37,22 @@ public final class DockerEngineClient: Sendable {
         self.endpoint = endpoint
         self.configuration = configuration
         self.logger = logger
-        self.pool = EngineConnectionPool(
-            endpoint: endpoint, maxConnections: configuration.maxConnections,
-            connectTimeout: .init(configuration.connectTimeout))
+        var http = HTTP1Client.Configuration()
+        http.maxConnections = configuration.maxConnections
+        http.connectTimeout = configuration.connectTimeout
+        http.requestTimeout = configuration.requestTimeout
+        http.maxResponseBytes = configuration.maxResponseBytes
+        http.hostHeader = "docker"
+        self.http = HTTP1Client(endpoint: endpoint, configuration: http)
     }
 
     /// Closes idle connections and refuses further requests; open streams end on their own.
     public func shutdown() {
-        pool.shutdown()
+        http.shutdown()
     }
 
     /// Pooled connections now open (idle or busy).
-    public var openPooledConnections: Int { pool.openConnections }
+    public var openPooledConnections: Int { http.openPooledConnections }
 
     /// The API version used in request paths, asking the engine on first use.
     public func apiVersion() async throws -> APIVersion {
@@ -67,32 +71,17 @@ public final class DockerEngineClient: Sendable {
     /// error statuses to `DockerEngineError`.
     func send(
         _ method: String, _ path: String, query: EngineQuery = [], body: [UInt8]? = nil,
-        headers: HTTP1Headers = [:], timeout: Duration? = nil, versioned: Bool = true,
-        expecting accepted: Set<Int> = []
+        headers: HTTP1Headers = [:], timeout: Duration? = nil, versioned: Bool = true
     ) async throws -> HTTP1Response {
         let request = try await makeRequest(method, path, query: query, body: body, headers: headers, versioned: versioned)
-        let limit = TimeAmount(timeout ?? configuration.requestTimeout)
-        var attempt = 0
-        while true {
-            attempt += 1
-            let connection = try await pool.lease()
-            let result: CollectedResponse
-            do {
-                result = try await connection.collect(
-                    request, isHEAD: method == "HEAD", maxBodyBytes: configuration.maxResponseBytes, timeout: limit)
-            } catch let failure as EngineConnectionFailure {
-                pool.release(connection, reusable: false)
-                // A kept-alive connection the engine closed just as we used it: safe to retry reads once.
-                if case .closedByEngine = failure, attempt == 1, method == "GET" || method == "HEAD" { continue }
-                throw Self.translate(failure, operation: "\(method) \(path)")
-            } catch {
-                pool.release(connection, reusable: false)
-                throw Self.translate(error, operation: "\(method) \(path)")
-            }
-            pool.release(connection, reusable: result.connectionReusable)
-            try Self.checkStatus(result.response, accepted: accepted)
-            return result.response
+        let response: HTTP1Response
+        do {
+            response = try await http.execute(request, timeout: timeout)
+        } catch {
+            throw Self.translate(error, operation: "\(method) \(path)")
         }
+        try Self.checkStatus(response)
+        return response
     }
 
     /// Sends a request on a connection of its own and returns once the head arrives; the body streams.
@@ -100,46 +89,41 @@ public final class DockerEngineClient: Sendable {
     func openStream(
         _ method: String, _ path: String, query: EngineQuery = [], body: [UInt8]? = nil,
         headers: HTTP1Headers = [:], upgrade: Bool = false
-    ) async throws -> (StreamedResponse, EngineConnection) {
+    ) async throws -> HTTP1Stream {
         var headers = headers
         if upgrade {
             headers.add(name: "Connection", value: "Upgrade")
             headers.add(name: "Upgrade", value: "tcp")
         }
         let request = try await makeRequest(method, path, query: query, body: body, headers: headers, versioned: true)
-        let connection = try await EngineConnection.open(to: endpoint, connectTimeout: .init(configuration.connectTimeout))
         do {
-            let streamed = try await connection.stream(request, timeout: .init(configuration.requestTimeout))
-            if streamed.head.status >= 400 {
-                var body: [UInt8] = []
-                for try await chunk in streamed.body where body.count < 65536 { body += chunk }
-                connection.close()
-                try Self.checkStatus(HTTP1Response(head: streamed.head, body: body), accepted: [])
+            let stream = try await http.openStream(request)
+            if stream.head.status >= 300 {
+                let body = try await stream.collectBody(limit: 65536)
+                try Self.checkStatus(HTTP1Response(head: stream.head, body: body))
             }
-            return (streamed, connection)
+            return stream
         } catch {
-            connection.close()
             throw Self.translate(error, operation: "\(method) \(path)")
         }
     }
 
     private func makeRequest(
         _ method: String, _ path: String, query: EngineQuery, body: [UInt8]?, headers: HTTP1Headers, versioned: Bool
-    ) async throws -> ByteBuffer {
+    ) async throws -> HTTP1Request {
         var target = versioned ? "/v\(try await apiVersion())\(path)" : path
         if !query.items.isEmpty { target += "?" + query.encoded }
         var headers = headers
         if body != nil, !headers.contains("Content-Type") { headers.add(name: "Content-Type", value: "application/json") }
-        let bytes = try HTTP1Request(method: method, target: target, headers: headers, body: body).serialized(host: "docker")
-        return ByteBuffer(bytes: bytes)
+        return HTTP1Request(method: method, target: target, headers: headers, body: body)
     }
 
     // MARK: Errors
 
-    static func checkStatus(_ response: HTTP1Response, accepted: Set<Int>) throws {
+    static func checkStatus(_ response: HTTP1Response) throws {
         let status = response.status
         // The engine never redirects on purpose (a cleaned path does): following one is not ours to do.
-        guard status >= 300, status != 304, !accepted.contains(status) else { return }
+        guard status >= 300, status != 304 else { return }
         let message = engineMessage(response)
         switch status {
         case 400: throw DockerEngineError.badRequest(message: message)
@@ -160,25 +144,16 @@ public final class DockerEngineClient: Sendable {
     }
 
     static func translate(_ error: any Error, operation: String) -> any Error {
-        switch error {
-        case let error as DockerEngineError: return error
-        case is CancellationError: return error
-        case let failure as EngineConnectionFailure:
-            switch failure {
-            case .closedByEngine: return DockerEngineError.connectionLost(reason: "the engine closed the connection")
-            case .timedOut(let limit):
-                return DockerEngineError.timedOut(operation: operation, seconds: Double(limit.nanoseconds) / 1e9)
-            case .busy: return DockerEngineError.connectionLost(reason: "connection already in use")
-            case .unsolicitedResponse: return DockerEngineError.invalidResponse(reason: "a response nobody asked for")
-            case .malformedResponse(let parseError): return DockerEngineError.invalidResponse(reason: "\(parseError)")
-            }
-        case let parseError as HTTP1ParseError:
-            return DockerEngineError.invalidResponse(reason: "\(parseError)")
-        case is ChannelError:
-            if Task.isCancelled { return CancellationError() }
-            return DockerEngineError.connectionLost(reason: "\(error)")
-        default:
-            return error
+        guard let failure = error as? HTTP1ClientError else { return error }
+        switch failure {
+        case .unreachable(let endpoint, let reason): return DockerEngineError.unreachable(endpoint: endpoint, reason: reason)
+        case .closedByPeer: return DockerEngineError.connectionLost(reason: "the engine closed the connection")
+        case .timedOut(let seconds): return DockerEngineError.timedOut(operation: operation, seconds: seconds)
+        case .malformedResponse(let parseError): return DockerEngineError.invalidResponse(reason: "\(parseError)")
+        case .invalidRequest(let requestError): return DockerEngineError.invalidArgument("\(requestError)")
+        case .unsolicitedResponse: return DockerEngineError.invalidResponse(reason: "a response nobody asked for")
+        case .busy: return DockerEngineError.connectionLost(reason: "connection already in use")
+        case .shutDown: return DockerEngineError.clientShutDown
         }
     }
 
@@ -194,12 +169,5 @@ public final class DockerEngineClient: Sendable {
 
     func encode(_ value: some Encodable) throws -> [UInt8] {
         [UInt8](try JSONEncoder().encode(value))
-    }
-}
-
-extension TimeAmount {
-    init(_ duration: Duration) {
-        let (seconds, attoseconds) = duration.components
-        self = .nanoseconds(seconds * 1_000_000_000 + attoseconds / 1_000_000_000)
     }
 }

@@ -1,8 +1,9 @@
-/// Where the engine listens: its unix socket (the default) or a plain TCP address for a remote engine.
-public enum EngineEndpoint: Sendable, Equatable, CustomStringConvertible {
-    case unixSocket(path: String)
-    case tcp(host: String, port: Int)
+import HTTP1Client
 
+/// Where the engine listens: its unix socket (the default) or a plain TCP address for a remote engine.
+public typealias EngineEndpoint = HTTP1Endpoint
+
+extension HTTP1Endpoint {
     public static let defaultSocket = EngineEndpoint.unixSocket(path: "/var/run/docker.sock")
 
     /// Parses `DOCKER_HOST`-style addresses: `unix:///path`, `tcp://host:port`, or a bare socket path.
@@ -31,13 +32,6 @@ public enum EngineEndpoint: Sendable, Equatable, CustomStringConvertible {
     public static func fromEnvironment(_ environment: [String: String]) throws(EngineEndpointError) -> EngineEndpoint {
         guard let value = environment["DOCKER_HOST"], !value.isEmpty else { return defaultSocket }
         return try EngineEndpoint(parsing: value)
-    }
-
-    public var description: String {
-        switch self {
-        case .unixSocket(let path): "unix://\(path)"
-        case .tcp(let host, let port): host.contains(":") ? "tcp://[\(host)]:\(port)" : "tcp://\(host):\(port)"
-        }
     }
 }
 

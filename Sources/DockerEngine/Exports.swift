@@ -2,3 +2,4 @@
 @_exported import struct HTTP1.DockerOutputFrame
 @_exported import enum HTTP1.DockerOutputStream
 @_exported import enum HTTP1.DockerFrameError
+@_exported import enum HTTP1Client.HTTP1Endpoint

@@ -1,12 +1,13 @@
+import HTTP1Client
 import Foundation
 import HTTP1
 
 /// Newline-delimited JSON documents (events, pull progress) decoded as they arrive.
 public struct JSONLineStream<Element: Decodable & Sendable>: AsyncSequence, Sendable {
-    let bytes: EngineByteStream
+    let bytes: HTTP1ByteStream
 
     public struct AsyncIterator: AsyncIteratorProtocol {
-        var bytes: EngineByteStream.AsyncIterator
+        var bytes: HTTP1ByteStream.AsyncIterator
         var framer = LineFramer()
         let decoder = JSONDecoder()
         var finished = false

@@ -1,4 +1,5 @@
 import HTTP1
+import HTTP1Client
 
 /// What to read from a container's logs.
 public struct LogsOptions: Sendable {
@@ -28,7 +29,7 @@ extension DockerEngineClient {
         query.add("timestamps", options.timestamps)
         query.add("tail", options.tail.map(String.init))
         query.add("since", options.since.map(String.init))
-        let (streamed, _) = try await openStream("GET", "/containers/\(pathSegment(id))/logs", query: query)
+        let streamed = try await openStream("GET", "/containers/\(pathSegment(id))/logs", query: query)
         return DockerOutputFrameStream(bytes: streamed.body, raw: options.containerHasTTY)
     }
 
@@ -43,21 +44,20 @@ extension DockerEngineClient {
         query.add("stdout", stdout)
         query.add("stderr", stderr)
         query.add("logs", logs)
-        let (streamed, connection) = try await openStream(
+        let streamed = try await openStream(
             "POST", "/containers/\(pathSegment(id))/attach", query: query, upgrade: true)
-        return DockerHijackedStream(
-            connection: connection, output: DockerOutputFrameStream(bytes: streamed.body, raw: containerHasTTY))
+        return DockerHijackedStream(stream: streamed, output: DockerOutputFrameStream(bytes: streamed.body, raw: containerHasTTY))
     }
 }
 
 /// A hijacked connection (attach, exec): write to the process's stdin, read its output frames.
 public struct DockerHijackedStream: Sendable {
-    let connection: EngineConnection
+    let stream: HTTP1Stream
     public let output: DockerOutputFrameStream
 
     public func write(_ bytes: [UInt8]) async throws {
         do {
-            try await connection.writeRaw(bytes)
+            try await stream.write(bytes)
         } catch {
             throw DockerEngineError.connectionLost(reason: "cannot write to the attached stream: \(error)")
         }
@@ -65,23 +65,27 @@ public struct DockerHijackedStream: Sendable {
 
     /// Half-closes the connection: the process reads end-of-file on stdin; its output keeps coming.
     public func closeInput() async throws {
-        try await connection.channel.close(mode: .output)
+        do {
+            try await stream.closeOutput()
+        } catch {
+            throw DockerEngineError.connectionLost(reason: "cannot close the attached stream's input: \(error)")
+        }
     }
 
     public func close() {
-        connection.close()
+        stream.close()
     }
 }
 
 /// Output frames of `logs`, `attach` or `exec`, decoded from the byte stream as it arrives.
 public struct DockerOutputFrameStream: AsyncSequence, Sendable {
     public typealias Element = DockerOutputFrame
-    let bytes: EngineByteStream
+    let bytes: HTTP1ByteStream
     /// TTY output has no frames: every chunk is stdout.
     let raw: Bool
 
     public struct AsyncIterator: AsyncIteratorProtocol {
-        var bytes: EngineByteStream.AsyncIterator
+        var bytes: HTTP1ByteStream.AsyncIterator
         let raw: Bool
         var decoder = DockerFrameDecoder()
         var finished = false

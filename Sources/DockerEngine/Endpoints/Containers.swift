@@ -62,13 +62,13 @@ extension DockerEngineClient {
     /// `POST /containers/{id}/wait`: blocks until the condition holds (`not-running`, `next-exit`,
     /// `removed`), on a connection of its own so that it holds no pool slot however long it takes.
     public func waitContainer(_ id: String, condition: String = "not-running") async throws -> ContainerWaitResult {
-        let (streamed, connection) = try await openStream(
+        let streamed = try await openStream(
             "POST", "/containers/\(pathSegment(id))/wait", query: [("condition", condition)])
-        defer { connection.close() }
-        var body: [UInt8] = []
-        for try await chunk in streamed.body {
-            body += chunk
-            guard body.count <= 65536 else { throw DockerEngineError.invalidResponse(reason: "wait result too large") }
+        let body: [UInt8]
+        do {
+            body = try await streamed.collectBody(limit: 65536)
+        } catch {
+            throw Self.translate(error, operation: "POST /containers/\(id)/wait")
         }
         return try decode(ContainerWaitResult.self, from: .init(head: streamed.head, body: body))
     }

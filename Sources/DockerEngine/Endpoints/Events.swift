@@ -1,3 +1,4 @@
+import HTTP1Client
 extension DockerEngineClient {
     /// `GET /events`: a stream that lasts until the engine stops, `until` passes, or the consumer
     /// drops it. `since` (unix seconds) replays what happened while nobody was listening.
@@ -8,7 +9,7 @@ extension DockerEngineClient {
         query.add("since", since.map(String.init))
         query.add("until", until.map(String.init))
         query.add("filters", filters: filters)
-        let (streamed, _) = try await openStream("GET", "/events", query: query)
+        let streamed = try await openStream("GET", "/events", query: query)
         return JSONLineStream(bytes: streamed.body)
     }
 }

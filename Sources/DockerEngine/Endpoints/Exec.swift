@@ -12,9 +12,9 @@ extension DockerEngineClient {
             var tty: Bool
             enum CodingKeys: String, CodingKey { case detach = "Detach", tty = "Tty" }
         }
-        let (streamed, connection) = try await openStream(
+        let streamed = try await openStream(
             "POST", "/exec/\(pathSegment(execID))/start", body: try encode(StartBody(tty: tty)), upgrade: true)
-        return DockerHijackedStream(connection: connection, output: DockerOutputFrameStream(bytes: streamed.body, raw: tty))
+        return DockerHijackedStream(stream: streamed, output: DockerOutputFrameStream(bytes: streamed.body, raw: tty))
     }
 
     /// `GET /exec/{id}/json`: whether it still runs, and its exit code.

@@ -1,3 +1,4 @@
+import HTTP1Client
 import Foundation
 
 extension DockerEngineClient {
@@ -35,7 +36,7 @@ extension DockerEngineClient {
             headers.append(("X-Registry-Auth", base64))
         }
         let query: EngineQuery = [("fromImage", image.name), ("tag", image.tagOrDigest)]
-        let (streamed, _) = try await openStream("POST", "/images/create", query: query, headers: .init(headers))
+        let streamed = try await openStream("POST", "/images/create", query: query, headers: .init(headers))
         return JSONLineStream(bytes: streamed.body)
     }
 

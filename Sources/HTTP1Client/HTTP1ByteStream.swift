@@ -1,12 +1,12 @@
 import NIOCore
 
-/// The body of a streamed response (or the raw stream after an upgrade), as it arrives from the
-/// engine, with back-pressure: when the consumer falls behind, the connection stops reading.
+/// The body of a streamed response (or the raw stream after an upgrade), as it arrives, with
+/// back-pressure: when the consumer falls behind, the connection stops reading.
 /// Dropping the iterator or cancelling its task closes the connection.
-public struct EngineByteStream: AsyncSequence, Sendable {
+public struct HTTP1ByteStream: AsyncSequence, Sendable {
     public typealias Element = [UInt8]
     typealias Producer = NIOThrowingAsyncSequenceProducer<
-        [UInt8], any Error, NIOAsyncSequenceProducerBackPressureStrategies.HighLowWatermark, EngineStreamDelegate
+        [UInt8], any Error, NIOAsyncSequenceProducerBackPressureStrategies.HighLowWatermark, HTTP1StreamDelegate
     >
 
     let producer: Producer
@@ -22,8 +22,8 @@ public struct EngineByteStream: AsyncSequence, Sendable {
 }
 
 /// Relays the consumer's demand to the connection handler on its event loop.
-struct EngineStreamDelegate: NIOAsyncSequenceProducerDelegate {
-    let handler: NIOLoopBound<EngineConnectionHandler>
+struct HTTP1StreamDelegate: NIOAsyncSequenceProducerDelegate {
+    let handler: NIOLoopBound<HTTP1ConnectionHandler>
 
     func produceMore() {
         handler.eventLoop.execute { handler.value.resumeReading() }

@@ -2,17 +2,17 @@ import NIOConcurrencyHelpers
 import NIOCore
 
 /// Keep-alive connections for short requests, at most `maxConnections` open at once; callers beyond
-/// that wait in line. Streams (events, followed logs, attach, wait) use their own connections instead,
-/// so a never-ending response never holds a pool slot.
-final class EngineConnectionPool: Sendable {
+/// that wait in line. Streams use connections of their own, so a never-ending response never holds
+/// a pool slot.
+final class HTTP1ConnectionPool: Sendable {
     private struct Waiter {
         let id: Int
         /// Resumed with an idle connection, or with nil: "a slot is free, open one".
-        let continuation: CheckedContinuation<EngineConnection?, any Error>
+        let continuation: CheckedContinuation<HTTP1Connection?, any Error>
     }
 
     private struct State {
-        var idle: [EngineConnection] = []
+        var idle: [HTTP1Connection] = []
         /// Open or opening connections, idle ones included.
         var open = 0
         var waiters: [Waiter] = []
@@ -20,12 +20,12 @@ final class EngineConnectionPool: Sendable {
         var isShutDown = false
     }
 
-    let endpoint: EngineEndpoint
+    let endpoint: HTTP1Endpoint
     let maxConnections: Int
     let connectTimeout: TimeAmount
     private let state = NIOLockedValueBox(State())
 
-    init(endpoint: EngineEndpoint, maxConnections: Int, connectTimeout: TimeAmount) {
+    init(endpoint: HTTP1Endpoint, maxConnections: Int, connectTimeout: TimeAmount) {
         self.endpoint = endpoint
         self.maxConnections = max(1, maxConnections)
         self.connectTimeout = connectTimeout
@@ -34,13 +34,13 @@ final class EngineConnectionPool: Sendable {
     /// Connections currently open, for tests and metrics.
     var openConnections: Int { state.withLockedValue { $0.open } }
 
-    func lease() async throws -> EngineConnection {
-        enum Decision { case reuse(EngineConnection), open, wait }
+    func lease() async throws -> HTTP1Connection {
+        enum Decision { case reuse(HTTP1Connection), open, wait }
         let decision: Decision = try state.withLockedValue { state in
-            guard !state.isShutDown else { throw DockerEngineError.clientShutDown }
+            guard !state.isShutDown else { throw HTTP1ClientError.shutDown }
             while let connection = state.idle.popLast() {
                 if connection.isActive { return .reuse(connection) }
-                state.open -= 1  // closed by the engine while idle
+                state.open -= 1  // closed by the peer while idle
             }
             if state.open < maxConnections {
                 state.open += 1
@@ -58,10 +58,10 @@ final class EngineConnectionPool: Sendable {
     }
 
     /// Returns a connection after its exchange; one that cannot carry another request is closed.
-    func release(_ connection: EngineConnection, reusable: Bool) {
+    func release(_ connection: HTTP1Connection, reusable: Bool) {
         let reuse = reusable && connection.isActive
         if !reuse { connection.close() }
-        let handOver: (Waiter, EngineConnection?)? = state.withLockedValue { state in
+        let handOver: (Waiter, HTTP1Connection?)? = state.withLockedValue { state in
             if let waiter = state.waiters.popFirstWaiter() {
                 return (waiter, reuse ? connection : nil)  // nil: the freed slot goes to the waiter
             }
@@ -87,12 +87,12 @@ final class EngineConnectionPool: Sendable {
             return (state.idle, state.waiters)
         }
         idle.forEach { $0.close() }
-        waiters.forEach { $0.continuation.resume(throwing: DockerEngineError.clientShutDown) }
+        waiters.forEach { $0.continuation.resume(throwing: HTTP1ClientError.shutDown) }
     }
 
-    private func openReservedConnection() async throws -> EngineConnection {
+    private func openReservedConnection() async throws -> HTTP1Connection {
         do {
-            return try await EngineConnection.open(to: endpoint, connectTimeout: connectTimeout)
+            return try await HTTP1Connection.open(to: endpoint, connectTimeout: connectTimeout)
         } catch {
             giveUpSlot()
             throw error
@@ -108,7 +108,7 @@ final class EngineConnectionPool: Sendable {
         waiter?.continuation.resume(returning: nil)
     }
 
-    private func waitForTurn() async throws -> EngineConnection? {
+    private func waitForTurn() async throws -> HTTP1Connection? {
         let id = state.withLockedValue { state in
             defer { state.nextWaiterID += 1 }
             return state.nextWaiterID

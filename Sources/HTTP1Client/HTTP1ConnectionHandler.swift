@@ -1,21 +1,21 @@
 import HTTP1
 import NIOCore
 
-/// Moves bytes between one engine connection and the `HTTP1` parser, one exchange at a time.
+/// Moves bytes between one connection and the `HTTP1` parser, one exchange at a time.
 ///
 /// It lives on the connection's event loop and only relays: parsing is `HTTP1ResponseParser`'s job,
 /// deciding what a response means is the client's. For streamed responses it pauses socket reads
-/// while the consumer is behind (the events stream never ends, so it must not buffer without bound).
-final class EngineConnectionHandler: ChannelDuplexHandler {
+/// while the consumer is behind (an event stream never ends, so it must not buffer without bound).
+final class HTTP1ConnectionHandler: ChannelDuplexHandler {
     typealias InboundIn = ByteBuffer
-    typealias OutboundIn = EngineOutbound
+    typealias OutboundIn = HTTP1Outbound
     typealias OutboundOut = ByteBuffer
 
     private enum Pending {
         case none
         case collected(EventLoopPromise<CollectedResponse>)
         case streamHead(EventLoopPromise<StreamedResponse>)
-        case streamBody(EngineByteStream.Producer.Source)
+        case streamBody(HTTP1ByteStream.Producer.Source)
     }
 
     private static let streamBackPressure = NIOAsyncSequenceProducerBackPressureStrategies.HighLowWatermark(
@@ -35,7 +35,7 @@ final class EngineConnectionHandler: ChannelDuplexHandler {
     }
 
     func handlerRemoved(context: ChannelHandlerContext) {
-        failPending(EngineConnectionFailure.closedByEngine)
+        failPending(HTTP1ClientError.closedByPeer)
         self.context = nil
     }
 
@@ -47,8 +47,8 @@ final class EngineConnectionHandler: ChannelDuplexHandler {
             context.write(wrapOutboundOut(bytes), promise: promise)
         case .exchange(let exchange):
             guard case .none = pending else {
-                exchange.fail(EngineConnectionFailure.busy)
-                promise?.fail(EngineConnectionFailure.busy)
+                exchange.fail(HTTP1ClientError.busy)
+                promise?.fail(HTTP1ClientError.busy)
                 return
             }
             start(exchange, context: context)
@@ -64,7 +64,7 @@ final class EngineConnectionHandler: ChannelDuplexHandler {
         }
     }
 
-    private func start(_ exchange: EngineExchange, context: ChannelHandlerContext) {
+    private func start(_ exchange: HTTP1Exchange, context: ChannelHandlerContext) {
         exchangeNumber += 1
         parser.expectResponse(toHEAD: exchange.isHEAD)
         switch exchange.delivery {
@@ -78,7 +78,7 @@ final class EngineConnectionHandler: ChannelDuplexHandler {
             let number = exchangeNumber
             timeout = context.eventLoop.assumeIsolated().scheduleTask(in: limit) { [self] in
                 guard number == exchangeNumber else { return }
-                failPending(EngineConnectionFailure.timedOut(limit))
+                failPending(HTTP1ClientError.timedOut(seconds: Double(limit.nanoseconds) / 1e9))
                 self.context?.close(promise: nil)
             }
         }
@@ -95,7 +95,7 @@ final class EngineConnectionHandler: ChannelDuplexHandler {
     func channelInactive(context: ChannelHandlerContext) {
         parser.feedEndOfStream()
         deliverParts(context: context)
-        failPending(EngineConnectionFailure.closedByEngine)
+        failPending(HTTP1ClientError.closedByPeer)
         context.fireChannelInactive()
     }
 
@@ -127,7 +127,7 @@ final class EngineConnectionHandler: ChannelDuplexHandler {
                 try deliver(part, chunks: &chunks, context: context)
             }
         } catch let error as HTTP1ParseError {
-            failPending(EngineConnectionFailure.malformedResponse(error), yieldingFirst: chunks)
+            failPending(HTTP1ClientError.malformedResponse(error), yieldingFirst: chunks)
             context.close(promise: nil)
             return
         } catch {
@@ -141,7 +141,7 @@ final class EngineConnectionHandler: ChannelDuplexHandler {
     private func deliver(_ part: HTTP1ResponsePart, chunks: inout [[UInt8]], context: ChannelHandlerContext) throws {
         switch pending {
         case .none:
-            throw EngineConnectionFailure.unsolicitedResponse
+            throw HTTP1ClientError.unsolicitedResponse
         case .collected(let promise):
             guard let response = try collector.collect(part) else { return }
             cancelTimeout()
@@ -149,13 +149,13 @@ final class EngineConnectionHandler: ChannelDuplexHandler {
             let reusable = parser.canReuseConnection && response.status != 101
             promise.succeed(CollectedResponse(response: response, connectionReusable: reusable))
         case .streamHead(let promise):
-            guard case .head(let head) = part else { throw EngineConnectionFailure.unsolicitedResponse }
+            guard case .head(let head) = part else { throw HTTP1ClientError.unsolicitedResponse }
             cancelTimeout()
-            let delegate = EngineStreamDelegate(handler: NIOLoopBound(self, eventLoop: context.eventLoop))
-            let stream = EngineByteStream.Producer.makeSequence(
+            let delegate = HTTP1StreamDelegate(handler: NIOLoopBound(self, eventLoop: context.eventLoop))
+            let stream = HTTP1ByteStream.Producer.makeSequence(
                 backPressureStrategy: Self.streamBackPressure, finishOnDeinit: false, delegate: delegate)
             pending = .streamBody(stream.source)
-            promise.succeed(StreamedResponse(head: head, body: EngineByteStream(producer: stream.sequence)))
+            promise.succeed(StreamedResponse(head: head, body: HTTP1ByteStream(producer: stream.sequence)))
         case .streamBody(let source):
             switch part {
             case .body(let bytes), .upgradedBytes(let bytes):
@@ -167,7 +167,7 @@ final class EngineConnectionHandler: ChannelDuplexHandler {
                 pending = .none
                 context.close(promise: nil)
             case .head:
-                throw EngineConnectionFailure.unsolicitedResponse
+                throw HTTP1ClientError.unsolicitedResponse
             }
         }
     }
@@ -189,8 +189,8 @@ final class EngineConnectionHandler: ChannelDuplexHandler {
         case .streamHead(let promise): promise.fail(error)
         case .streamBody(let source):
             yield(chunks)
-            // The engine closing a stream that has no length (an upgraded or close-delimited one) is its end.
-            if case EngineConnectionFailure.closedByEngine = error { source.finish() } else { source.finish(error) }
+            // The peer closing a stream that has no length (an upgraded or close-delimited one) is its end.
+            if case HTTP1ClientError.closedByPeer = error { source.finish() } else { source.finish(error) }
         }
         pending = .none
     }
@@ -201,7 +201,7 @@ final class EngineConnectionHandler: ChannelDuplexHandler {
     }
 }
 
-extension EngineExchange {
+extension HTTP1Exchange {
     func fail(_ error: any Error) {
         switch delivery {
         case .collected(_, let promise): promise.fail(error)

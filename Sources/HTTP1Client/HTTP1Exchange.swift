@@ -2,7 +2,7 @@ import HTTP1
 import NIOCore
 
 /// What a caller hands the connection: one request and how it wants the answer.
-struct EngineExchange: Sendable {
+struct HTTP1Exchange: Sendable {
     enum Delivery: Sendable {
         /// The whole response, body limited to `maxBodyBytes`; for small JSON documents.
         case collected(maxBodyBytes: Int, EventLoopPromise<CollectedResponse>)
@@ -25,21 +25,13 @@ struct CollectedResponse: Sendable {
 
 struct StreamedResponse: Sendable {
     var head: HTTP1ResponseHead
-    var body: EngineByteStream
+    var body: HTTP1ByteStream
 }
 
-/// Messages written into an engine connection's pipeline.
-enum EngineOutbound: Sendable {
-    case exchange(EngineExchange)
+/// Messages written into a connection's pipeline.
+enum HTTP1Outbound: Sendable {
+    case exchange(HTTP1Exchange)
     /// Bytes for a hijacked (upgraded) stream: a container's stdin.
     case raw(ByteBuffer)
 }
 
-/// Why an exchange ended without a response.
-enum EngineConnectionFailure: Error, Sendable {
-    case closedByEngine
-    case timedOut(TimeAmount)
-    case busy
-    case unsolicitedResponse
-    case malformedResponse(HTTP1ParseError)
-}

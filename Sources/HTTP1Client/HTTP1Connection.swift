@@ -3,18 +3,18 @@ import HTTP1
 import NIOCore
 import NIOPosix
 
-/// One connection to the engine. Plain value: the channel is the state, the handler the behaviour.
-struct EngineConnection: Sendable {
+/// One connection. Plain value: the channel is the state, the handler the behaviour.
+struct HTTP1Connection: Sendable {
     let channel: any Channel
 
     var isActive: Bool { channel.isActive }
 
-    static func open(to endpoint: EngineEndpoint, connectTimeout: TimeAmount) async throws -> EngineConnection {
+    static func open(to endpoint: HTTP1Endpoint, connectTimeout: TimeAmount) async throws -> HTTP1Connection {
         let bootstrap = ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
             .connectTimeout(connectTimeout)
             .channelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
-                    try channel.pipeline.syncOperations.addHandler(EngineConnectionHandler())
+                    try channel.pipeline.syncOperations.addHandler(HTTP1ConnectionHandler())
                 }
             }
         do {
@@ -27,9 +27,9 @@ struct EngineConnection: Sendable {
                     .channelOption(.socketOption(.tcp_nodelay), value: 1)
                     .connect(host: host, port: port).get()
             }
-            return EngineConnection(channel: channel)
+            return HTTP1Connection(channel: channel)
         } catch {
-            throw DockerEngineError.unreachable(endpoint: endpoint.description, reason: Self.describe(error))
+            throw HTTP1ClientError.unreachable(endpoint: endpoint.description, reason: Self.describe(error))
         }
     }
 
@@ -38,7 +38,7 @@ struct EngineConnection: Sendable {
         -> CollectedResponse
     {
         let promise = channel.eventLoop.makePromise(of: CollectedResponse.self)
-        let exchange = EngineExchange(
+        let exchange = HTTP1Exchange(
             request: request, isHEAD: isHEAD, delivery: .collected(maxBodyBytes: maxBodyBytes, promise), timeout: timeout)
         return try await send(exchange, result: promise.futureResult)
     }
@@ -46,25 +46,25 @@ struct EngineConnection: Sendable {
     /// Sends a request and returns once the response head arrives; the body streams.
     func stream(_ request: ByteBuffer, timeout: TimeAmount?) async throws -> StreamedResponse {
         let promise = channel.eventLoop.makePromise(of: StreamedResponse.self)
-        let exchange = EngineExchange(request: request, isHEAD: false, delivery: .streamed(promise), timeout: timeout)
+        let exchange = HTTP1Exchange(request: request, isHEAD: false, delivery: .streamed(promise), timeout: timeout)
         return try await send(exchange, result: promise.futureResult)
     }
 
     /// Writes raw bytes into an upgraded connection.
     func writeRaw(_ bytes: [UInt8]) async throws {
-        try await channel.writeAndFlush(EngineOutbound.raw(channel.allocator.buffer(bytes: bytes)))
+        try await channel.writeAndFlush(HTTP1Outbound.raw(channel.allocator.buffer(bytes: bytes)))
     }
 
     func close() {
         channel.close(promise: nil)
     }
 
-    private func send<Result: Sendable>(_ exchange: EngineExchange, result: EventLoopFuture<Result>) async throws
+    private func send<Result: Sendable>(_ exchange: HTTP1Exchange, result: EventLoopFuture<Result>) async throws
         -> Result
     {
         try await withTaskCancellationHandler {
             // A write that never reaches the handler (the channel closed meanwhile) must still end the wait.
-            channel.writeAndFlush(EngineOutbound.exchange(exchange)).whenFailure { exchange.fail($0) }
+            channel.writeAndFlush(HTTP1Outbound.exchange(exchange)).whenFailure { exchange.fail($0) }
             return try await result.get()
         } onCancel: {
             channel.close(promise: nil)
