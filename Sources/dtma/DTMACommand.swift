@@ -10,12 +10,13 @@ struct DTMACommand: AsyncParsableCommand {
             runs the MCP servers the control plane deploys, and keeps them healthy.
 
             Examples:
+              dtma serve                           run the daemon (see dtma serve --help)
               dtma engine                          engine version and the containers dtma manages
               dtma engine --host tcp://127.0.0.1:2375
               dtma version
             """,
         version: DTMAVersion.current,
-        subcommands: [EngineCommand.self, VersionCommand.self]
+        subcommands: [ServeCommand.self, EngineCommand.self, VersionCommand.self]
     )
 }
 

@@ -1,0 +1,92 @@
+import DockerEngine
+import Foundation
+
+/// Everything dtma reads at start-up. Sources, strongest first: the process environment, dtma's env
+/// file (`/etc/dtma/dtma.env`), and the original agent's `/etc/dtma.conf` for drop-in installs.
+public struct DTMAConfig: Sendable {
+    /// Bearer keys the control plane may present (`BACKEND_TO_DTMA_API_KEY`, and a second during rotation).
+    public var inboundKeys: [String]
+    /// dtma's own token for heartbeats and secret fetches (`DTMA_BEARER_TOKEN`).
+    public var outboundToken: String?
+    /// `AGENTOPIA_API_BASE_URL`, e.g. `https://<project>.supabase.co/functions/v1`.
+    public var controlPlaneURL: String?
+    public var listenHost: String
+    public var listenPort: Int
+    public var engine: EngineEndpoint
+    /// Things worth a warning line at start-up (never containing a secret).
+    public var warnings: [String]
+
+    public static let defaultEnvFile = "/etc/dtma/dtma.env"
+    public static let legacyConfigFile = "/etc/dtma.conf"
+    public static let defaultPort = 30000
+    /// Shorter inbound keys are accepted with a warning.
+    public static let recommendedKeyLength = 32
+
+    public enum LoadError: Error, Equatable, CustomStringConvertible {
+        case missingInboundKey
+        case unreadableFile(path: String, reason: String)
+        case invalidValue(name: String, reason: String)
+
+        public var description: String {
+            switch self {
+            case .missingInboundKey:
+                "no inbound API key: set BACKEND_TO_DTMA_API_KEY in the environment or in \(DTMAConfig.defaultEnvFile); dtma will not serve its API without one"
+            case .unreadableFile(let path, let reason): "cannot read \(path): \(reason)"
+            case .invalidValue(let name, let reason): "invalid \(name): \(reason)"
+            }
+        }
+    }
+
+    /// Merges the three sources; `envFile` and `legacyFile` are read when they exist.
+    public static func load(
+        environment: [String: String], envFile: String? = defaultEnvFile, legacyFile: String? = legacyConfigFile
+    ) throws -> DTMAConfig {
+        var values: [String: String] = [:]
+        for path in [legacyFile, envFile].compactMap({ $0 }) where FileManager.default.fileExists(atPath: path) {
+            do {
+                let text = try String(contentsOfFile: path, encoding: .utf8)
+                values.merge(try EnvFile.parse(text)) { _, new in new }
+            } catch let error as EnvFile.ParseError {
+                throw LoadError.unreadableFile(path: path, reason: error.description)
+            } catch {
+                throw LoadError.unreadableFile(path: path, reason: "\(error.localizedDescription)")
+            }
+        }
+        values.merge(environment.filter { !$0.value.isEmpty }) { _, new in new }
+        return try DTMAConfig(values: values)
+    }
+
+    init(values: [String: String]) throws {
+        warnings = []
+        inboundKeys = ["BACKEND_TO_DTMA_API_KEY", "BACKEND_TO_DTMA_API_KEY_SECONDARY"].compactMap { values[$0] }
+            .filter { !$0.isEmpty }
+        guard !inboundKeys.isEmpty else { throw LoadError.missingInboundKey }
+        for key in inboundKeys where key.utf8.count < Self.recommendedKeyLength {
+            warnings.append("an inbound API key is shorter than \(Self.recommendedKeyLength) characters; use a long random key")
+        }
+        // The original agent's file calls the droplet's own token DTMA_AUTH_TOKEN.
+        outboundToken = values["DTMA_BEARER_TOKEN"] ?? values["DTMA_AUTH_TOKEN"]
+        controlPlaneURL = values["AGENTOPIA_API_BASE_URL"]
+        listenHost = values["DTMA_LISTEN_ADDRESS"] ?? "0.0.0.0"
+        let portText = values["DTMA_PORT"] ?? values["PORT"] ?? String(Self.defaultPort)
+        guard let port = Int(portText), (0...65535).contains(port) else {
+            throw LoadError.invalidValue(name: "DTMA_PORT", reason: "'\(portText)' is not a port number")
+        }
+        listenPort = port
+        do {
+            engine = try values["DOCKER_HOST"].map { try EngineEndpoint(parsing: $0) } ?? .defaultSocket
+        } catch {
+            throw LoadError.invalidValue(name: "DOCKER_HOST", reason: "\(error)")
+        }
+    }
+
+    /// Which settings are present, for `/status` (booleans only: never a value).
+    public var environmentSummary: [String: Bool] {
+        [
+            "inbound_api_key_configured": !inboundKeys.isEmpty,
+            "key_rotation_in_progress": inboundKeys.count > 1,
+            "dtma_bearer_token_configured": outboundToken != nil,
+            "control_plane_url_configured": controlPlaneURL != nil,
+        ]
+    }
+}

@@ -1,0 +1,47 @@
+import DockerEngine
+
+/// How a `ToolSpec` becomes a container: the hardened defaults, and what the spec relaxed of them.
+public enum ContainerPlan {
+    /// json-file rotation as the original droplets used (10 MB × 3), so a chatty tool cannot fill the disk.
+    public static let logConfig = LogConfig(type: "json-file", config: ["max-size": "10m", "max-file": "3"])
+
+    public static func containerConfig(for spec: ToolSpec, dtmaVersion: String) -> ContainerConfig {
+        var config = ContainerConfig(image: spec.image)
+        config.env = spec.env
+        config.cmd = spec.cmd
+        config.entrypoint = spec.entrypoint
+        config.workingDir = spec.workingDir
+        config.user = spec.user
+        config.labels = ContainerLabels.labels(for: spec, dtmaVersion: dtmaVersion)
+        if spec.probe?.transport == .stdio {
+            // The prober speaks MCP over the main process's stdin/stdout through attach.
+            config.openStdin = true
+            config.attachStdin = true
+            config.stdinOnce = false
+        }
+        if !spec.ports.isEmpty {
+            config.exposedPorts = Dictionary(spec.ports.map { ($0.dockerKey, EmptyObject()) }) { first, _ in first }
+        }
+
+        var host = HostConfig()
+        if !spec.ports.isEmpty {
+            host.portBindings = Dictionary(grouping: spec.ports, by: \.dockerKey).mapValues { publications in
+                publications.map { PortBinding(hostIP: $0.hostIP, hostPort: $0.hostPort.map(String.init) ?? "") }
+            }
+        }
+        host.restartPolicy = RestartPolicy(name: spec.restartPolicy.name, maximumRetryCount: spec.restartPolicy.maximumRetryCount)
+        host.memory = spec.resources.memoryBytes
+        host.memorySwap = spec.resources.memoryBytes  // no swap on top of the limit
+        host.nanoCPUs = spec.resources.nanoCPUs
+        host.pidsLimit = spec.resources.pidsLimit
+        host.capDrop = ["ALL"]
+        host.capAdd = spec.security.capAdd.isEmpty ? nil : spec.security.capAdd
+        host.securityOpt = ["no-new-privileges:true"]
+        host.readonlyRootfs = spec.security.readOnlyRootFilesystem
+        if spec.security.readOnlyRootFilesystem { host.tmpfs = ["/tmp": "rw,noexec,nosuid,size=64m"] }
+        host.initProcess = true
+        host.logConfig = logConfig
+        config.hostConfig = host
+        return config
+    }
+}

@@ -1,0 +1,110 @@
+import Foundation
+
+extension DeployRequest {
+    /// `"8080/tcp": [{"HostIp": …, "HostPort": "30001"}]` → publications, on 127.0.0.1 unless the
+    /// request names an address or sets `publicPorts`.
+    static func ports(
+        _ bindings: [String: [PortBindingRequest]?]?, publicByDefault: Bool, reserved: Set<Int>
+    ) throws(ToolSpecError) -> [PortPublication] {
+        let field = "baseConfigOverrideJson.HostConfig.PortBindings"
+        let bindings = bindings ?? [:]
+        guard bindings.count <= DeployLimits.maxPorts else {
+            throw .init(.tooLarge, field: field, "\(field): at most \(DeployLimits.maxPorts) ports")
+        }
+        var publications: [PortPublication] = []
+        var taken = Set<HostPortKey>()
+        for key in bindings.keys.sorted() {
+            let at = "\(field).\(key)"
+            let parts = key.split(separator: "/", omittingEmptySubsequences: false)
+            guard (1...2).contains(parts.count), let containerPort = Int(parts[0]), (1...65535).contains(containerPort) else {
+                throw .invalid(at, "expected PORT or PORT/PROTOCOL, e.g. 8080/tcp")
+            }
+            let proto = parts.count == 2 ? String(parts[1]).lowercased() : "tcp"
+            guard ["tcp", "udp", "sctp"].contains(proto) else { throw .invalid(at, "protocol must be tcp, udp or sctp") }
+            let requested = (bindings[key] ?? nil) ?? []
+            guard requested.count <= 4 else { throw .invalid(at, "at most 4 bindings per port") }
+            for binding in requested.isEmpty ? [PortBindingRequest()] : requested {
+                let publication = try publication(
+                    binding, containerPort: containerPort, proto: proto, publicByDefault: publicByDefault, field: at)
+                if let hostPort = publication.hostPort {
+                    guard !reserved.contains(hostPort) else { throw .invalid("\(at).HostPort", "\(hostPort) is reserved for dtma itself") }
+                    guard taken.insert(HostPortKey(port: hostPort, proto: proto)).inserted else {
+                        throw .invalid("\(at).HostPort", "host port \(hostPort)/\(proto) is bound twice")
+                    }
+                }
+                publications.append(publication)
+            }
+        }
+        return publications
+    }
+
+    private static func publication(
+        _ binding: PortBindingRequest, containerPort: Int, proto: String, publicByDefault: Bool, field: String
+    ) throws(ToolSpecError) -> PortPublication {
+        var hostPort: Int?
+        if let text = binding.hostPort, !text.isEmpty {
+            guard let port = Int(text), DeployLimits.hostPorts.contains(port) else {
+                throw .invalid("\(field).HostPort", "must be a port between 1024 and 65535")
+            }
+            hostPort = port
+        }
+        var hostIP = publicByDefault ? "0.0.0.0" : "127.0.0.1"
+        if let address = binding.hostIP, !address.isEmpty {
+            guard isIPAddress(address) else { throw .invalid("\(field).HostIp", "must be an IPv4 or IPv6 address") }
+            hostIP = address
+        }
+        return PortPublication(containerPort: containerPort, proto: proto, hostIP: hostIP, hostPort: hostPort)
+    }
+
+    static func isIPAddress(_ text: String) -> Bool {
+        var v4 = in_addr()
+        var v6 = in6_addr()
+        return inet_pton(AF_INET, text, &v4) == 1 || inet_pton(AF_INET6, text, &v6) == 1
+    }
+
+    /// Kubelet's defaults where the request is silent (period 10 s, failure threshold 3, success 1),
+    /// with a 5 s timeout since an MCP handshake is several round trips.
+    static func probe(_ request: ProbeRequest?, ports: [PortPublication]) throws(ToolSpecError) -> ProbeSettings {
+        let field = "probe"
+        var transport: ProbeSettings.Transport = ports.isEmpty ? .none : .streamableHTTP
+        if let name = request?.transport {
+            guard let parsed = ProbeSettings.Transport(rawValue: name) else {
+                throw .invalid("\(field).transport", "must be one of \(ProbeSettings.Transport.allCases.map(\.rawValue).joined(separator: ", "))")
+            }
+            transport = parsed
+        }
+        var port: Int?
+        var path: String?
+        if transport == .streamableHTTP || transport == .sse {
+            port = request?.port ?? ports.first(where: { $0.proto == "tcp" })?.containerPort
+            guard let chosen = port, ports.contains(where: { $0.containerPort == chosen && $0.proto == "tcp" }) else {
+                throw .invalid("\(field).port", "must be one of the tool's published TCP container ports")
+            }
+            path = request?.path ?? (transport == .sse ? "/sse" : "/mcp")
+            guard let chosenPath = path, chosenPath.hasPrefix("/"), NameRules.isPlainText(chosenPath, maxBytes: 256),
+                !chosenPath.contains(" ")
+            else { throw .invalid("\(field).path", "must be an absolute path such as /mcp") }
+        }
+        func bounded(_ value: Int?, _ name: String, _ range: ClosedRange<Int>, default fallback: Int) throws(ToolSpecError) -> Int {
+            let value = value ?? fallback
+            guard range.contains(value) else {
+                throw .invalid("\(field).\(name)", "must be between \(range.lowerBound) and \(range.upperBound)")
+            }
+            return value
+        }
+        let period = try bounded(request?.periodSeconds, "periodSeconds", 1...3600, default: 10)
+        let timeout = try bounded(request?.timeoutSeconds, "timeoutSeconds", 1...60, default: min(5, period))
+        guard timeout <= period else { throw .invalid("\(field).timeoutSeconds", "must not exceed periodSeconds") }
+        var action = ProbeSettings.Action.report
+        if let name = request?.action {
+            guard let parsed = ProbeSettings.Action(rawValue: name) else { throw .invalid("\(field).action", "must be report or restart") }
+            action = parsed
+        }
+        return ProbeSettings(
+            transport: transport, port: port, path: path, periodSeconds: period, timeoutSeconds: timeout,
+            initialDelaySeconds: try bounded(request?.initialDelaySeconds, "initialDelaySeconds", 0...3600, default: 0),
+            failureThreshold: try bounded(request?.failureThreshold, "failureThreshold", 1...100, default: 3),
+            successThreshold: try bounded(request?.successThreshold, "successThreshold", 1...100, default: 1),
+            action: action)
+    }
+}

@@ -1,0 +1,29 @@
+import DockerEngine
+
+/// Why a tool operation failed, in terms the API maps to a status and a clear message.
+public enum ToolError: Error, Sendable, Equatable, CustomStringConvertible {
+    case invalidSpec(ToolSpecError)
+    /// No container of this name carries dtma's labels.
+    case notManaged(instance: String)
+    /// The tool runs with a different spec; the contract answers 409.
+    case specConflict(instance: String)
+    /// A container of this name exists and is not dtma's: dtma leaves it alone.
+    case nameTaken(instance: String)
+    case portConflict(port: String, heldBy: String?)
+    case imagePullFailed(image: String, reason: String)
+    case engine(DockerEngineError)
+
+    public var description: String {
+        switch self {
+        case .invalidSpec(let error): error.message
+        case .notManaged(let instance): "no tool named '\(instance)' is managed here"
+        case .specConflict(let instance):
+            "'\(instance)' is already deployed with a different configuration; remove it first to redeploy"
+        case .nameTaken(let instance): "a container named '\(instance)' exists and is not managed by dtma"
+        case .portConflict(let port, let heldBy):
+            heldBy.map { "host port \(port) is already used by tool '\($0)'" } ?? "host port \(port) is already in use on this host"
+        case .imagePullFailed(let image, let reason): "cannot pull \(image): \(reason)"
+        case .engine(let error): "\(error)"
+        }
+    }
+}

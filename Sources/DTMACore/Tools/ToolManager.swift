@@ -1,0 +1,217 @@
+import DockerEngine
+import Logging
+
+/// Deploys, starts, stops and removes tools. Every operation on one instance runs alone; a repeated
+/// operation is harmless (deploying the same spec adopts, starting a running tool succeeds, …).
+/// Containers are found by name and trusted only through their labels, never through memory.
+public final class ToolManager: Sendable {
+    public struct DeployOutcome: Sendable {
+        /// False when an identical deploy was already there and was adopted.
+        public var created: Bool
+        public var container: ContainerInspect
+    }
+
+    let engine: DockerEngineClient
+    let state: StateModel
+    let logger: Logger
+    let dtmaVersion: String
+    /// Seconds between SIGTERM and SIGKILL when stopping a tool.
+    let stopTimeoutSeconds: Int
+    private let locks = InstanceLocks()
+
+    public init(engine: DockerEngineClient, state: StateModel, dtmaVersion: String, stopTimeoutSeconds: Int = 10, logger: Logger) {
+        self.engine = engine
+        self.state = state
+        self.dtmaVersion = dtmaVersion
+        self.stopTimeoutSeconds = stopTimeoutSeconds
+        self.logger = logger
+    }
+
+    public func deploy(_ spec: ToolSpec) async throws -> DeployOutcome {
+        try await locks.withLock(spec.instanceName) {
+            try await self.deployLocked(spec)
+        }
+    }
+
+    public func start(_ instance: String) async throws -> ContainerInspect {
+        try await locks.withLock(instance) {
+            let id = try await self.managedContainer(instance).id
+            self.state.setOperation(instance, .starting)
+            defer { self.state.setOperation(instance, nil) }
+            try await self.engineCall { try await self.engine.startContainer(id) }
+            return try await self.refresh(id)
+        }
+    }
+
+    public func stop(_ instance: String) async throws -> ContainerInspect {
+        try await locks.withLock(instance) {
+            let id = try await self.managedContainer(instance).id
+            self.state.setOperation(instance, .stopping)
+            self.state.markStoppedByRequest(instance)
+            defer { self.state.setOperation(instance, nil) }
+            try await self.engineCall { try await self.engine.stopContainer(id, timeoutSeconds: self.stopTimeoutSeconds) }
+            return try await self.refresh(id)
+        }
+    }
+
+    public func remove(_ instance: String) async throws {
+        try await locks.withLock(instance) {
+            let id = try await self.managedContainer(instance).id
+            self.state.setOperation(instance, .removing)
+            do {
+                try await self.engineCall { try await self.engine.removeContainer(id, force: true, volumes: true) }
+            } catch ToolError.engine(.notFound) {
+                // Gone already: the goal is reached.
+            } catch {
+                self.state.setOperation(instance, nil, detail: "\(error)")
+                throw error
+            }
+            self.state.forget(instance)
+            self.logger.info("tool removed", metadata: ["instance": "\(instance)", "container": "\(id.prefix(12))"])
+        }
+    }
+
+    /// Rebuilds the state from the engine: every labelled container, and nothing else.
+    public func adoptExisting() async throws {
+        let summaries = try await engineCall { try await self.engine.listContainers(all: true, filters: ContainerLabels.managedFilter) }
+        var seen = Set<String>()
+        for summary in summaries {
+            guard let inspect = try? await engine.inspectContainer(summary.id) else { continue }
+            state.apply(inspect)
+            seen.insert(inspect.id)
+        }
+        state.retainOnly(containerIDs: seen)
+    }
+
+    // MARK: Deploy
+
+    private func deployLocked(_ spec: ToolSpec) async throws -> DeployOutcome {
+        let taken = state.hostPortsInUse(excluding: spec.instanceName)
+        if let clash = spec.hostPorts.first(where: { taken[$0] != nil }) {
+            throw ToolError.portConflict(port: clash.description, heldBy: taken[clash])
+        }
+        if let existing = try await existingContainer(spec.instanceName) {
+            return try await adopt(existing, for: spec)
+        }
+        state.begin(spec, operation: .pulling)
+        do {
+            try await ensureImage(spec)
+            state.setOperation(spec.instanceName, .creating)
+            let config = ContainerPlan.containerConfig(for: spec, dtmaVersion: dtmaVersion)
+            let id: String
+            do {
+                id = try await engine.createContainer(name: spec.instanceName, config: config).id
+            } catch DockerEngineError.nameConflict {
+                // Someone created it between our look and our create: decide on what is there now.
+                guard let existing = try await existingContainer(spec.instanceName) else { throw ToolError.nameTaken(instance: spec.instanceName) }
+                state.setOperation(spec.instanceName, nil)
+                return try await adopt(existing, for: spec)
+            }
+            state.setOperation(spec.instanceName, .starting)
+            do {
+                try await engine.startContainer(id)
+            } catch let error as DockerEngineError {
+                // A container that cannot start is removed again: a failed deploy leaves nothing behind.
+                try? await engine.removeContainer(id, force: true)
+                throw Self.startFailure(error, spec: spec)
+            }
+            let inspect = try await refresh(id)
+            state.setOperation(spec.instanceName, nil)
+            logger.info("tool deployed", metadata: ["instance": "\(spec.instanceName)", "container": "\(id.prefix(12))", "image": "\(spec.image)"])
+            return DeployOutcome(created: true, container: inspect)
+        } catch {
+            state.forget(spec.instanceName)
+            throw Self.toolError(error)
+        }
+    }
+
+    /// The same spec adopts (and starts, if needed) what is there; another spec is a conflict.
+    private func adopt(_ existing: ContainerInspect, for spec: ToolSpec) async throws -> DeployOutcome {
+        guard let identity = ContainerLabels.identity(existing.config.labels), identity.instanceName == spec.instanceName else {
+            throw ToolError.nameTaken(instance: spec.instanceName)
+        }
+        guard identity.specHash == spec.specHash else { throw ToolError.specConflict(instance: spec.instanceName) }
+        if !existing.state.running {
+            try await engineCall { try await self.engine.startContainer(existing.id) }
+        }
+        return DeployOutcome(created: false, container: try await refresh(existing.id))
+    }
+
+    private func ensureImage(_ spec: ToolSpec) async throws {
+        do {
+            _ = try await engine.inspectImage(spec.image)
+            return
+        } catch DockerEngineError.notFound {}
+        logger.info("pulling image", metadata: ["instance": "\(spec.instanceName)", "image": "\(spec.image)"])
+        do {
+            try await engine.pullImage(spec.image) { progress in
+                let line = [progress.id, progress.status].compactMap { $0 }.joined(separator: ": ")
+                self.state.setOperation(spec.instanceName, .pulling, detail: line)
+            }
+        } catch let error as DockerEngineError {
+            switch error {
+            case .unreachable, .connectionLost, .clientShutDown: throw ToolError.engine(error)
+            default: throw ToolError.imagePullFailed(image: spec.image, reason: Self.engineWords(error))
+            }
+        }
+    }
+
+    // MARK: Helpers
+
+    /// The container named `instance`, if one exists (dtma's or not).
+    private func existingContainer(_ instance: String) async throws -> ContainerInspect? {
+        do {
+            return try await engine.inspectContainer(instance)
+        } catch DockerEngineError.notFound {
+            return nil
+        } catch let error as DockerEngineError {
+            throw ToolError.engine(error)
+        }
+    }
+
+    /// The container named `instance`, provided its labels say it is dtma's tool of that name.
+    private func managedContainer(_ instance: String) async throws -> ContainerInspect {
+        guard let container = try await existingContainer(instance),
+            ContainerLabels.identity(container.config.labels)?.instanceName == instance
+        else { throw ToolError.notManaged(instance: instance) }
+        return container
+    }
+
+    private func refresh(_ id: String) async throws -> ContainerInspect {
+        let inspect = try await engineCall { try await self.engine.inspectContainer(id) }
+        state.apply(inspect)
+        return inspect
+    }
+
+    private func engineCall<Result>(_ call: () async throws -> Result) async throws -> Result {
+        do {
+            return try await call()
+        } catch let error as DockerEngineError {
+            throw ToolError.engine(error)
+        }
+    }
+
+    private static func startFailure(_ error: DockerEngineError, spec: ToolSpec) -> ToolError {
+        let words = engineWords(error)
+        if words.contains("port is already allocated") || words.contains("address already in use") {
+            return .portConflict(port: spec.hostPorts.map(\.description).sorted().joined(separator: ", "), heldBy: nil)
+        }
+        return .engine(error)
+    }
+
+    private static func toolError(_ error: any Error) -> any Error {
+        if let engineError = error as? DockerEngineError { return ToolError.engine(engineError) }
+        return error
+    }
+
+    /// The engine's own message without our prefix.
+    static func engineWords(_ error: DockerEngineError) -> String {
+        switch error {
+        case .notFound(let message), .nameConflict(let message), .conflict(let message), .badRequest(let message),
+            .streamError(let message), .engineError(_, let message):
+            return message
+        default:
+            return error.description
+        }
+    }
+}

@@ -1,0 +1,109 @@
+import DTMACore
+import DockerEngine
+import Foundation
+import Hummingbird
+
+/// Every failure the API reports, as a status and the contract's JSON body:
+/// `{"success": false, "error": "<words>", "code": "<machine code>", "field": "<field>"}`
+/// (5xx answers also carry `message`, as the contract's 500 shape does).
+struct APIError: Error, Sendable {
+    var status: HTTPResponse.Status
+    var code: String
+    var message: String
+    var field: String?
+    var headers: HTTPFields = [:]
+
+    static let unauthorized = APIError(
+        status: .unauthorized, code: "unauthorized", message: "missing or invalid bearer token",
+        headers: [.wwwAuthenticate: "Bearer realm=\"dtma\""])
+
+    static func missingInstance() -> APIError {
+        APIError(status: .badRequest, code: "missing_field", message: "instanceNameOnToolbox is required", field: "instanceNameOnToolbox")
+    }
+
+    /// Maps what a handler threw; anything unforeseen becomes a 500 without internals.
+    static func from(_ error: any Error) -> APIError {
+        switch error {
+        case let error as APIError:
+            return error
+        case let error as ToolSpecError:
+            return APIError(status: error.code == .tooLarge ? .contentTooLarge : .badRequest, code: error.code.rawValue, message: error.message, field: error.field)
+        case let error as ToolError:
+            return from(error)
+        case let error as HTTPError:
+            switch error.status {
+            case .contentTooLarge: return APIError(status: error.status, code: "body_too_large", message: "the request body is larger than 1 MiB")
+            case .notFound: return APIError(status: .notFound, code: "no_such_route", message: "no such route")
+            case .methodNotAllowed: return APIError(status: .methodNotAllowed, code: "method_not_allowed", message: "method not allowed on this route")
+            default: return APIError(status: error.status, code: "http_error", message: error.body ?? error.status.reasonPhrase)
+            }
+        default:
+            return APIError(status: .internalServerError, code: "internal_error", message: "internal error")
+        }
+    }
+
+    private static func from(_ error: ToolError) -> APIError {
+        let message = error.description
+        switch error {
+        case .invalidSpec(let specError): return from(specError)
+        case .notManaged: return APIError(status: .notFound, code: "not_managed", message: message)
+        case .specConflict: return APIError(status: .conflict, code: "spec_conflict", message: message)
+        case .nameTaken: return APIError(status: .conflict, code: "name_taken", message: message)
+        case .portConflict: return APIError(status: .conflict, code: "port_conflict", message: message)
+        case .imagePullFailed: return APIError(status: .badGateway, code: "image_pull_failed", message: message)
+        case .engine(let engineError):
+            switch engineError {
+            case .unreachable, .connectionLost, .clientShutDown:
+                return APIError(status: .serviceUnavailable, code: "engine_unreachable", message: "the Docker engine is not reachable")
+            case .timedOut:
+                return APIError(status: .gatewayTimeout, code: "engine_timeout", message: message)
+            default:
+                return APIError(status: .internalServerError, code: "engine_error", message: message)
+            }
+        }
+    }
+
+    var response: Response {
+        struct Body: Encodable {
+            var success = false
+            var error: String
+            var code: String
+            var field: String?
+            var message: String?
+        }
+        let body = Body(error: message, code: code, field: field, message: status.code >= 500 ? message : nil)
+        var response = Response.json(status, body)
+        for field in headers { response.headers.append(field) }
+        return response
+    }
+}
+
+/// Turns every thrown error into its JSON answer, and logs the unforeseen ones.
+struct APIErrorMiddleware<Context: RequestContext>: RouterMiddleware {
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        do {
+            return try await next(request, context)
+        } catch {
+            let apiError = APIError.from(error)
+            if apiError.code == "internal_error" {
+                context.logger.error("unexpected error", metadata: ["path": "\(request.uri.path)", "error": "\(type(of: error))"])
+            }
+            return apiError.response
+        }
+    }
+}
+
+extension Response {
+    static let jsonEncoder: JSONEncoder = {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        return encoder
+    }()
+
+    static func json(_ status: HTTPResponse.Status, _ body: some Encodable) -> Response {
+        let data = (try? jsonEncoder.encode(body)) ?? Data(#"{"success":false,"error":"cannot encode the answer"}"#.utf8)
+        return Response(
+            status: status, headers: [.contentType: "application/json; charset=utf-8"],
+            body: .init(byteBuffer: ByteBuffer(bytes: data)))
+    }
+}

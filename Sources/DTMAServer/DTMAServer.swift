@@ -1,0 +1,24 @@
+import DTMACore
+import Hummingbird
+import Logging
+import NIOCore
+
+/// The control plane's API as a Hummingbird application.
+public enum DTMAServer {
+    /// `onListening` receives the bound port (useful when the configured port is 0).
+    public static func makeApplication(
+        config: DTMAConfig, manager: ToolManager, state: StateModel, version: String, logger: Logger,
+        onListening: @escaping @Sendable (Int) async -> Void = { _ in }
+    ) -> some ApplicationProtocol {
+        let router = Router(context: DTMARequestContext.self)
+        let api = ToolAPI(manager: manager, state: state, config: config, version: version)
+        APIRoutes.register(on: router, api: api, inboundKeys: config.inboundKeys)
+        return Application(
+            router: router,
+            configuration: .init(address: .hostname(config.listenHost, port: config.listenPort), serverName: "dtma"),
+            onServerRunning: { channel in await onListening(channel.localAddress?.port ?? config.listenPort) },
+            logger: logger)
+    }
+
+    public static var routeTable: [String] { APIRoutes.table }
+}

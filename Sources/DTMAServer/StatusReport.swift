@@ -1,0 +1,66 @@
+import DTMACore
+import DockerEngine
+import Foundation
+
+/// `GET /status`: the contract's fields, from the state model's snapshot only.
+struct StatusReport: Encodable {
+    var status: String
+    var timestamp: String
+    var version: String
+    var service = "DTMA"
+    var environment: [String: Bool]
+    var engine: EngineStatus
+    var toolInstances: [ToolStatus]
+    var systemMetrics: SystemSnapshot?
+
+    struct EngineStatus: Encodable {
+        var reachable: Bool
+        var version: String?
+        var error: String?
+    }
+
+    struct ToolStatus: Encodable {
+        var instanceName: String
+        var accountToolInstanceId: String
+        var containerID: String?
+        var image: String
+        var statusOnToolbox: String
+        var state: ContainerState?
+        var ports: [String: [PortBinding]?]
+        var uptimeSeconds: Int?
+        var restartCount: Int
+        var exitCode: Int?
+        var operation: String?
+        var detail: String?
+        var probe: ProbeSettings?
+
+        enum CodingKeys: String, CodingKey {
+            case instanceName = "instance_name_on_toolbox", accountToolInstanceId = "account_tool_instance_id"
+            case containerID = "container_id", image, statusOnToolbox = "status_on_toolbox", state, ports
+            case uptimeSeconds = "uptime_seconds", restartCount = "restart_count", exitCode = "exit_code"
+            case operation, detail, probe
+        }
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case status, timestamp, version, service, environment, engine
+        case toolInstances = "tool_instances", systemMetrics = "system_metrics"
+    }
+
+    init(snapshot: StateModel.Snapshot, config: DTMAConfig, version: String, now: Date = Date()) {
+        status = snapshot.engineReachable ? "healthy" : "degraded"
+        timestamp = now.formatted(.iso8601)
+        self.version = version
+        environment = config.environmentSummary
+        engine = EngineStatus(reachable: snapshot.engineReachable, version: snapshot.engineVersion, error: snapshot.lastEngineError)
+        systemMetrics = snapshot.system
+        toolInstances = snapshot.tools.map { tool in
+            ToolStatus(
+                instanceName: tool.instanceName, accountToolInstanceId: tool.accountToolInstanceId,
+                containerID: tool.containerID, image: tool.image, statusOnToolbox: tool.statusOnToolbox,
+                state: tool.containerState, ports: tool.ports, uptimeSeconds: tool.uptimeSeconds(now: now),
+                restartCount: tool.restartCount, exitCode: tool.containerState.flatMap { $0.running ? nil : $0.exitCode },
+                operation: tool.operation?.rawValue, detail: tool.detail, probe: tool.probe)
+        }
+    }
+}
