@@ -74,6 +74,15 @@ let package = Package(
             name: "EngineBench",
             dependencies: ["DockerEngine"]
         ),
+        .testTarget(name: "DTMACoreTests", dependencies: ["DTMACore"]),
+        .testTarget(
+            name: "DTMAServerTests",
+            dependencies: [
+                "DTMAServer", "DTMACore", "HTTP1Client",
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
         .testTarget(name: "HTTP1Tests", dependencies: ["HTTP1"], resources: [.copy("Recorded")]),
         .testTarget(
             name: "DockerEngineTests",

@@ -65,6 +65,24 @@ public struct ContainerState: Codable, Sendable, Equatable {
     public var startedAt: String?
     public var finishedAt: String?
 
+    public init(
+        status: String, running: Bool, paused: Bool = false, restarting: Bool = false, oomKilled: Bool = false,
+        dead: Bool = false, pid: Int = 0, exitCode: Int = 0, error: String? = nil, startedAt: String? = nil,
+        finishedAt: String? = nil
+    ) {
+        self.status = status
+        self.running = running
+        self.paused = paused
+        self.restarting = restarting
+        self.oomKilled = oomKilled
+        self.dead = dead
+        self.pid = pid
+        self.exitCode = exitCode
+        self.error = error
+        self.startedAt = startedAt
+        self.finishedAt = finishedAt
+    }
+
     enum CodingKeys: String, CodingKey {
         case status = "Status", running = "Running", paused = "Paused", restarting = "Restarting"
         case oomKilled = "OOMKilled", dead = "Dead", pid = "Pid", exitCode = "ExitCode", error = "Error"

@@ -1,0 +1,147 @@
+@testable import DTMACore
+import Foundation
+import Testing
+
+/// A contract-shaped body with `changes` merged over a valid baseline.
+func deployBody(_ changes: [String: Any] = [:], override: [String: Any]? = nil, host: [String: Any]? = nil) -> [UInt8] {
+    var hostConfig: [String: Any] = ["PortBindings": ["8080/tcp": [["HostPort": "30001"]]]]
+    for (key, value) in host ?? [:] { hostConfig[key] = value }
+    var overrideJSON: [String: Any] = ["Env": ["API_KEY=abc", "MODE=prod"], "HostConfig": hostConfig]
+    for (key, value) in override ?? [:] { overrideJSON[key] = value }
+    var body: [String: Any] = [
+        "dockerImageUrl": "ghcr.io/acme/weather-mcp:1.2.0",
+        "instanceNameOnToolbox": "weather-1",
+        "accountToolInstanceId": "0b6f0f7e-1111-4a3c-9d7e-123456789abc",
+        "baseConfigOverrideJson": overrideJSON,
+    ]
+    for (key, value) in changes { body[key] = value }
+    return [UInt8](try! JSONSerialization.data(withJSONObject: body))
+}
+
+func validate(_ body: [UInt8]) throws(ToolSpecError) -> ToolSpec {
+    try DeployRequest.decode(body).validated(reservedHostPorts: [30000])
+}
+
+struct RefusedBody: Sendable, CustomTestStringConvertible {
+    let name: String
+    let body: [UInt8]
+    let code: ToolSpecError.Code
+    let field: String?
+    var testDescription: String { name }
+}
+
+let refusedBodies: [RefusedBody] = [
+    .init(name: "not JSON", body: Array("{\"dockerImageUrl\":".utf8), code: .invalidJSON, field: nil),
+    .init(name: "a JSON array", body: Array("[]".utf8), code: .invalidField, field: nil),
+    .init(name: "empty object", body: Array("{}".utf8), code: .missingField, field: "instanceNameOnToolbox"),
+    .init(name: "missing image", body: deployBody(["dockerImageUrl": NSNull()]), code: .missingField, field: "dockerImageUrl"),
+    .init(name: "missing instance id", body: deployBody(["accountToolInstanceId": ""]), code: .missingField, field: "accountToolInstanceId"),
+    .init(name: "image is a number", body: deployBody(["dockerImageUrl": 5]), code: .invalidField, field: "dockerImageUrl"),
+    .init(name: "upper-case image path", body: deployBody(["dockerImageUrl": "Acme/Tool"]), code: .invalidField, field: "dockerImageUrl"),
+    .init(name: "image with spaces", body: deployBody(["dockerImageUrl": "acme/tool; rm -rf /"]), code: .invalidField, field: "dockerImageUrl"),
+    .init(name: "image with a bad digest", body: deployBody(["dockerImageUrl": "acme/tool@sha256:xyz"]), code: .invalidField, field: "dockerImageUrl"),
+    .init(name: "instance name with a slash", body: deployBody(["instanceNameOnToolbox": "../etc"]), code: .invalidField, field: "instanceNameOnToolbox"),
+    .init(name: "instance name with dots", body: deployBody(["instanceNameOnToolbox": "a..b"]), code: .invalidField, field: "instanceNameOnToolbox"),
+    .init(name: "instance name too long", body: deployBody(["instanceNameOnToolbox": String(repeating: "a", count: 64)]), code: .invalidField, field: "instanceNameOnToolbox"),
+    .init(name: "instance name starting with a dash", body: deployBody(["instanceNameOnToolbox": "-x"]), code: .invalidField, field: "instanceNameOnToolbox"),
+    .init(name: "instance id with a newline", body: deployBody(["accountToolInstanceId": "a\nb"]), code: .invalidField, field: "accountToolInstanceId"),
+    .init(name: "Env is a string", body: deployBody(override: ["Env": "A=1"]), code: .invalidField, field: "baseConfigOverrideJson.Env"),
+    .init(name: "Env entry without =", body: deployBody(override: ["Env": ["NOVALUE"]]), code: .invalidField, field: "baseConfigOverrideJson.Env[0]"),
+    .init(name: "Env name starting with a digit", body: deployBody(override: ["Env": ["1A=x"]]), code: .invalidField, field: "baseConfigOverrideJson.Env[0]"),
+    .init(name: "Env with a NUL", body: deployBody(override: ["Env": ["A=x\u{0}y"]]), code: .invalidField, field: "baseConfigOverrideJson.Env[0]"),
+    .init(name: "Env set twice", body: deployBody(override: ["Env": ["A=1", "A=2"]]), code: .invalidField, field: "baseConfigOverrideJson.Env[1]"),
+    .init(name: "10 000 Env entries", body: deployBody(override: ["Env": (0..<10_000).map { "K\($0)=v" }]), code: .tooLarge, field: "baseConfigOverrideJson.Env"),
+    .init(name: "one huge Env entry", body: deployBody(override: ["Env": ["A=" + String(repeating: "x", count: 40_000)]]), code: .tooLarge, field: "baseConfigOverrideJson.Env[0]"),
+    .init(name: "port key not a number", body: deployBody(host: ["PortBindings": ["http/tcp": [["HostPort": "30001"]]]]), code: .invalidField, field: "baseConfigOverrideJson.HostConfig.PortBindings.http/tcp"),
+    .init(name: "port protocol unknown", body: deployBody(host: ["PortBindings": ["8080/icmp": [["HostPort": "30001"]]]]), code: .invalidField, field: "baseConfigOverrideJson.HostConfig.PortBindings.8080/icmp"),
+    .init(name: "host port privileged", body: deployBody(host: ["PortBindings": ["8080/tcp": [["HostPort": "80"]]]]), code: .invalidField, field: "baseConfigOverrideJson.HostConfig.PortBindings.8080/tcp.HostPort"),
+    .init(name: "host port out of range", body: deployBody(host: ["PortBindings": ["8080/tcp": [["HostPort": "70000"]]]]), code: .invalidField, field: "baseConfigOverrideJson.HostConfig.PortBindings.8080/tcp.HostPort"),
+    .init(name: "host port is dtma's own", body: deployBody(host: ["PortBindings": ["8080/tcp": [["HostPort": "30000"]]]]), code: .invalidField, field: "baseConfigOverrideJson.HostConfig.PortBindings.8080/tcp.HostPort"),
+    .init(name: "one host port twice", body: deployBody(host: ["PortBindings": ["8080/tcp": [["HostPort": "30001"]], "9090/tcp": [["HostPort": "30001"]]]]), code: .invalidField, field: "baseConfigOverrideJson.HostConfig.PortBindings.9090/tcp.HostPort"),
+    .init(name: "host address not an IP", body: deployBody(host: ["PortBindings": ["8080/tcp": [["HostIp": "example.com", "HostPort": "30001"]]]]), code: .invalidField, field: "baseConfigOverrideJson.HostConfig.PortBindings.8080/tcp.HostIp"),
+    .init(name: "privileged", body: deployBody(host: ["Privileged": true]), code: .notSupported, field: "baseConfigOverrideJson.HostConfig.Privileged"),
+    .init(name: "bind mount of /", body: deployBody(host: ["Binds": ["/:/host"]]), code: .notSupported, field: "baseConfigOverrideJson.HostConfig.Binds"),
+    .init(name: "host network", body: deployBody(host: ["NetworkMode": "host"]), code: .notSupported, field: "baseConfigOverrideJson.HostConfig.NetworkMode"),
+    .init(name: "host PID namespace", body: deployBody(host: ["PidMode": "host"]), code: .notSupported, field: "baseConfigOverrideJson.HostConfig.PidMode"),
+    .init(name: "SYS_ADMIN capability", body: deployBody(host: ["CapAdd": ["SYS_ADMIN"]]), code: .notSupported, field: "baseConfigOverrideJson.HostConfig.CapAdd[0]"),
+    .init(name: "unknown capability", body: deployBody(host: ["CapAdd": ["FLY"]]), code: .invalidField, field: "baseConfigOverrideJson.HostConfig.CapAdd[0]"),
+    .init(name: "memory too small", body: deployBody(host: ["Memory": 1024]), code: .invalidField, field: "baseConfigOverrideJson.HostConfig.Memory"),
+    .init(name: "unlimited pids", body: deployBody(host: ["PidsLimit": -1]), code: .invalidField, field: "baseConfigOverrideJson.HostConfig.PidsLimit"),
+    .init(name: "restart policy unknown", body: deployBody(host: ["RestartPolicy": ["Name": "sometimes"]]), code: .invalidField, field: "baseConfigOverrideJson.HostConfig.RestartPolicy.Name"),
+    .init(name: "retries without on-failure", body: deployBody(host: ["RestartPolicy": ["Name": "always", "MaximumRetryCount": 3]]), code: .invalidField, field: "baseConfigOverrideJson.HostConfig.RestartPolicy.MaximumRetryCount"),
+    .init(name: "relative working directory", body: deployBody(override: ["WorkingDir": "app"]), code: .invalidField, field: "baseConfigOverrideJson.WorkingDir"),
+    .init(name: "reserved label prefix", body: deployBody(["labels": ["dtma.managed": "false"]]), code: .invalidField, field: "labels.dtma.managed"),
+    .init(name: "probe transport unknown", body: deployBody(["probe": ["transport": "carrier-pigeon"]]), code: .invalidField, field: "probe.transport"),
+    .init(name: "probe port not published", body: deployBody(["probe": ["port": 9999]]), code: .invalidField, field: "probe.port"),
+    .init(name: "probe timeout above period", body: deployBody(["probe": ["periodSeconds": 2, "timeoutSeconds": 5]]), code: .invalidField, field: "probe.timeoutSeconds"),
+    .init(name: "probe path relative", body: deployBody(["probe": ["path": "mcp"]]), code: .invalidField, field: "probe.path"),
+]
+
+@Suite("Deploy request validation")
+struct DeployValidationTests {
+    @Test("the contract's body becomes a spec with dtma's defaults")
+    func contractBody() throws {
+        let spec = try validate(deployBody())
+        #expect(spec.instanceName == "weather-1")
+        #expect(spec.image == "ghcr.io/acme/weather-mcp:1.2.0")
+        #expect(spec.env == ["API_KEY=abc", "MODE=prod"])
+        #expect(spec.ports == [PortPublication(containerPort: 8080, proto: "tcp", hostIP: "127.0.0.1", hostPort: 30001)])
+        #expect(spec.resources == .defaults)
+        #expect(spec.restartPolicy == .defaults)
+        #expect(spec.security == .defaults)
+        #expect(spec.probe?.transport == .streamableHTTP)
+        #expect(spec.probe?.port == 8080)
+        #expect(spec.probe?.path == "/mcp")
+        #expect(spec.probe?.periodSeconds == 10)
+        #expect(spec.probe?.failureThreshold == 3)
+    }
+
+    @Test("a null override and no ports is a valid stdio-less tool")
+    func minimal() throws {
+        let spec = try validate(deployBody(["baseConfigOverrideJson": NSNull()]))
+        #expect(spec.env.isEmpty)
+        #expect(spec.ports.isEmpty)
+        #expect(spec.probe?.transport == ProbeSettings.Transport.none)
+    }
+
+    @Test("ports go public only when asked: by address or by publicPorts")
+    func publicPorts() throws {
+        let byFlag = try validate(deployBody(["publicPorts": true]))
+        #expect(byFlag.ports.first?.hostIP == "0.0.0.0")
+        let byAddress = try validate(deployBody(host: ["PortBindings": ["8080/tcp": [["HostIp": "0.0.0.0", "HostPort": "30001"]]]]))
+        #expect(byAddress.ports.first?.isPublic == true)
+        let ephemeral = try validate(deployBody(host: ["PortBindings": ["8080": NSNull()]]))
+        #expect(ephemeral.ports == [PortPublication(containerPort: 8080, proto: "tcp", hostIP: "127.0.0.1", hostPort: nil)])
+    }
+
+    @Test("explicit relaxations are kept: limits, capabilities, restart policy")
+    func relaxations() throws {
+        let spec = try validate(deployBody(host: [
+            "Memory": 1 << 30, "NanoCpus": 2_000_000_000, "PidsLimit": 1024, "CapAdd": ["cap_net_bind_service", "CHOWN"],
+            "ReadonlyRootfs": true, "RestartPolicy": ["Name": "on-failure", "MaximumRetryCount": 5],
+        ]))
+        #expect(spec.resources == ResourceLimits(memoryBytes: 1 << 30, nanoCPUs: 2_000_000_000, pidsLimit: 1024))
+        #expect(spec.security == SecuritySettings(capAdd: ["CHOWN", "NET_BIND_SERVICE"], readOnlyRootFilesystem: true))
+        #expect(spec.restartPolicy == RestartPolicySpec(name: "on-failure", maximumRetryCount: 5))
+    }
+
+    @Test("each refused body names its code and field", arguments: refusedBodies)
+    func refused(_ testCase: RefusedBody) {
+        do {
+            _ = try validate(testCase.body)
+            Issue.record("accepted")
+        } catch {
+            #expect(error.code == testCase.code)
+            #expect(error.field == testCase.field)
+            #expect(!error.message.contains("abc"), "no Env value in an error")
+        }
+    }
+
+    @Test("the spec hash changes with the spec and only with it")
+    func specHash() throws {
+        let a = try validate(deployBody())
+        #expect(a.specHash == (try validate(deployBody())).specHash)
+        #expect(a.specHash != (try validate(deployBody(override: ["Env": ["API_KEY=abd"]]))).specHash)
+        #expect(a.specHash.count == 64)
+    }
+}
