@@ -30,12 +30,13 @@ struct APIError: Error, Sendable {
             return APIError(status: error.code == .tooLarge ? .contentTooLarge : .badRequest, code: error.code.rawValue, message: error.message, field: error.field)
         case let error as ToolError:
             return from(error)
-        case let error as HTTPError:
+        case let error as any HTTPResponseError:
+            // Hummingbird's own: unknown route, wrong method, body over the limit (NIOTooManyBytesError), …
             switch error.status {
             case .contentTooLarge: return APIError(status: error.status, code: "body_too_large", message: "the request body is larger than 1 MiB")
             case .notFound: return APIError(status: .notFound, code: "no_such_route", message: "no such route")
             case .methodNotAllowed: return APIError(status: .methodNotAllowed, code: "method_not_allowed", message: "method not allowed on this route")
-            default: return APIError(status: error.status, code: "http_error", message: error.body ?? error.status.reasonPhrase)
+            default: return APIError(status: error.status, code: "http_error", message: error.status.reasonPhrase)
             }
         default:
             return APIError(status: .internalServerError, code: "internal_error", message: "internal error")

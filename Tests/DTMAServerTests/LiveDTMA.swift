@@ -1,0 +1,143 @@
+import DTMACore
+import DTMAServer
+import DockerEngine
+import Foundation
+import HTTP1
+import HTTP1Client
+import Logging
+import ServiceLifecycle
+import Testing
+
+/// dtma's API served for real on an ephemeral loopback port, against the real engine, with our own
+/// HTTP client as the caller. Each instance has its own state model, as a restarted dtma would.
+final class LiveDTMA: Sendable {
+    static let key = "test-key-0123456789abcdefghijklmnopqrstuvwxyz"
+    static let secondaryKey = "rotated-key-0123456789abcdefghijklmnopqrstu"
+
+    let engine: DockerEngineClient
+    let state: StateModel
+    let port: Int
+    let client: HTTP1Client
+    private let group: ServiceGroup
+    private let running: Task<Void, any Error>
+
+    static func start() async throws -> LiveDTMA {
+        let config = try DTMAConfig.load(
+            environment: [
+                "BACKEND_TO_DTMA_API_KEY": key, "BACKEND_TO_DTMA_API_KEY_SECONDARY": secondaryKey,
+                "DTMA_PORT": "0", "DTMA_LISTEN_ADDRESS": "127.0.0.1",
+            ],
+            envFile: nil, legacyFile: nil)
+        var logger = Logger(label: "dtma.test")
+        logger.logLevel = .warning
+        let engine = DockerEngineClient()
+        let state = StateModel()
+        let manager = ToolManager(engine: engine, state: state, dtmaVersion: "test", stopTimeoutSeconds: 2, logger: logger)
+        let (ports, portContinuation) = AsyncStream.makeStream(of: Int.self)
+        let app = DTMAServer.makeApplication(
+            config: config, manager: manager, state: state, version: "test", logger: logger,
+            onListening: { portContinuation.yield($0) })
+        let watcher = EngineWatcher(engine: engine, state: state, manager: manager, relistInterval: .seconds(2), logger: logger)
+        let group = ServiceGroup(services: [watcher, app], logger: logger)
+        let running = Task { try await group.run() }
+        var iterator = ports.makeAsyncIterator()
+        guard let port = await iterator.next() else { throw DockerEngineError.clientShutDown }
+        return LiveDTMA(engine: engine, state: state, port: port, group: group, running: running)
+    }
+
+    private init(engine: DockerEngineClient, state: StateModel, port: Int, group: ServiceGroup, running: Task<Void, any Error>) {
+        self.engine = engine
+        self.state = state
+        self.port = port
+        self.group = group
+        self.running = running
+        var configuration = HTTP1Client.Configuration()
+        configuration.requestTimeout = .seconds(120)
+        client = HTTP1Client(endpoint: .tcp(host: "127.0.0.1", port: port), configuration: configuration)
+    }
+
+    func stop() async {
+        client.shutdown()
+        await group.triggerGracefulShutdown()
+        _ = try? await running.value
+        engine.shutdown()
+    }
+
+    struct Answer {
+        var status: Int
+        var headers: HTTP1Headers
+        var body: [UInt8]
+        var json: [String: Any] { (try? JSONSerialization.jsonObject(with: Data(body)) as? [String: Any]) ?? [:] }
+        var data: [String: Any] { json["data"] as? [String: Any] ?? [:] }
+        var code: String? { json["code"] as? String }
+    }
+
+    /// Calls the API; `authorization` nil sends the right key, "" sends none.
+    func call(_ method: String, _ path: String, json: String? = nil, authorization: String? = nil, extraHeaders: [(String, String)] = [])
+        async throws -> Answer
+    {
+        var headers = HTTP1Headers()
+        let auth = authorization ?? "Bearer \(Self.key)"
+        if !auth.isEmpty { headers.add(name: "Authorization", value: auth) }
+        for (name, value) in extraHeaders { headers.add(name: name, value: value) }
+        if json != nil { headers.add(name: "Content-Type", value: "application/json") }
+        let response = try await client.execute(HTTP1Request(method: method, target: path, headers: headers, body: json.map { Array($0.utf8) }))
+        return Answer(status: response.status, headers: response.head.headers, body: response.body)
+    }
+}
+
+/// Runs `body` against a fresh dtma, then removes every container carrying the test's tag and stops dtma.
+func withLiveDTMA(tag: String = uniqueTag(), _ body: (LiveDTMA, String) async throws -> Void) async throws {
+    let dtma = try await LiveDTMA.start()
+    do {
+        try await body(dtma, tag)
+    } catch {
+        await removeTestContainers(dtma.engine, tag: tag)
+        await dtma.stop()
+        throw error
+    }
+    await removeTestContainers(dtma.engine, tag: tag)
+    await dtma.stop()
+}
+
+/// A deploy body in the contract's shape, with a test label for cleanup.
+func contractDeploy(
+    name: String, tag: String, hostPort: Int? = nil, env: [String] = ["GREETING=hello"], script: String = "sleep 600",
+    image: String = "dtma-test/busybox:latest"
+) -> String {
+    var host: [String: Any] = [:]
+    if let hostPort { host["PortBindings"] = ["8080/tcp": [["HostPort": String(hostPort)]]] }
+    let body: [String: Any] = [
+        "dockerImageUrl": image,
+        "instanceNameOnToolbox": name,
+        "accountToolInstanceId": "id-\(name)",
+        "baseConfigOverrideJson": ["Env": env, "Cmd": ["sh", "-c", script], "HostConfig": host],
+        "labels": ["dtma-test": tag],
+        "probe": ["transport": "none"],
+    ]
+    return String(decoding: try! JSONSerialization.data(withJSONObject: body), as: UTF8.self)
+}
+
+/// Containers carrying this test's label, whatever their state.
+func testContainers(_ engine: DockerEngineClient, tag: String) async throws -> [ContainerSummary] {
+    try await engine.listContainers(all: true, filters: ["label": ["dtma-test=\(tag)"]])
+}
+
+func removeTestContainers(_ engine: DockerEngineClient, tag: String) async {
+    for container in (try? await testContainers(engine, tag: tag)) ?? [] {
+        try? await engine.removeContainer(container.id, force: true)
+    }
+}
+
+func uniqueTag(_ prefix: String = "t") -> String {
+    "\(prefix)-\(UInt32.random(in: 0...UInt32.max))"
+}
+
+extension Trait where Self == ConditionTrait {
+    static var requiresEngine: Self {
+        .enabled(
+            if: ProcessInfo.processInfo.environment["DTMA_REQUIRE_DOCKER"] == "1"
+                || FileManager.default.fileExists(atPath: "/var/run/docker.sock"),
+            "needs a Docker engine")
+    }
+}

@@ -1,0 +1,187 @@
+import DockerEngine
+import Foundation
+import Testing
+
+@Suite("Tool API against the real engine", .requiresEngine)
+struct ToolAPILifecycleTests {
+    @Test("deploy, repeat, stop, start and remove through the contract's routes and the aliases")
+    func lifecycle() async throws {
+        try await withLiveDTMA { dtma, tag in
+            let name = "life-\(tag)"
+            let hostPort = Int.random(in: 31000...39999)
+
+            let deployed = try await dtma.call("POST", "/tools", json: contractDeploy(name: name, tag: tag, hostPort: hostPort))
+            #expect(deployed.status == 201)
+            #expect(deployed.json["success"] as? Bool == true)
+            let data = deployed.data
+            let containerID = try #require(data["container_id"] as? String)
+            #expect(data["instance_name_on_toolbox"] as? String == name)
+            #expect(data["account_tool_instance_id"] as? String == "id-\(name)")
+            #expect(data["image"] as? String == "dtma-test/busybox:latest")
+            #expect((data["state"] as? [String: Any])?["Running"] as? Bool == true)
+            let binding = ((data["ports"] as? [String: Any])?["8080/tcp"] as? [[String: String]])?.first
+            #expect(binding == ["HostIp": "127.0.0.1", "HostPort": String(hostPort)])
+
+            // Hardened by default, labelled as dtma's.
+            let inspect = try await dtma.engine.inspectContainer(containerID)
+            #expect(inspect.hostConfig?.capDrop == ["ALL"])
+            #expect(inspect.hostConfig?.securityOpt == ["no-new-privileges:true"])
+            #expect(inspect.hostConfig?.pidsLimit == 512)
+            #expect(inspect.hostConfig?.memory == 512 << 20)
+            #expect(inspect.hostConfig?.initProcess == true)
+            #expect(inspect.hostConfig?.logConfig?.config?["max-size"] == "10m")
+            #expect(inspect.config.labels?["dtma.managed"] == "true")
+
+            let again = try await dtma.call("POST", "/tools/deploy", json: contractDeploy(name: name, tag: tag, hostPort: hostPort))
+            #expect(again.status == 200, "the same deploy adopts")
+            #expect(again.data["container_id"] as? String == containerID)
+
+            let status = try await dtma.call("GET", "/status")
+            #expect(status.status == 200)
+            let tools = try #require(status.json["tool_instances"] as? [[String: Any]])
+            let tool = try #require(tools.first { $0["instance_name_on_toolbox"] as? String == name })
+            #expect(tool["status_on_toolbox"] as? String == "running")
+            #expect(tool["container_id"] as? String == containerID)
+
+            let stopped = try await dtma.call("POST", "/tools/\(name)/stop")
+            #expect(stopped.status == 200)
+            #expect((stopped.data["state"] as? [String: Any])?["Running"] as? Bool == false)
+            #expect(try await dtma.call("POST", "/tools/stop", json: #"{"instanceNameOnToolbox":"\#(name)"}"#).status == 200, "stopping a stopped tool succeeds")
+            #expect(dtma.state.tool(name)?.statusOnToolbox == "stopped")
+
+            #expect(try await dtma.call("POST", "/tools/\(name)/start").status == 200)
+            #expect(try await dtma.call("POST", "/tools/start?instanceNameOnToolbox=\(name)").status == 200, "starting a running tool succeeds")
+            #expect(try await dtma.engine.inspectContainer(containerID).state.running)
+
+            let removed = try await dtma.call("DELETE", "/tools/remove", json: #"{"instanceNameOnToolbox":"\#(name)"}"#)
+            #expect(removed.status == 200)
+            #expect(try await testContainers(dtma.engine, tag: tag).isEmpty)
+            let again404 = try await dtma.call("DELETE", "/tools/\(name)")
+            #expect(again404.status == 404)
+            #expect(again404.code == "not_managed")
+            #expect(try await dtma.call("POST", "/tools/\(name)/start").status == 404)
+        }
+    }
+
+    @Test("a different spec under the same name is 409 and the running tool stays")
+    func specConflict() async throws {
+        try await withLiveDTMA { dtma, tag in
+            let name = "conflict-\(tag)"
+            #expect(try await dtma.call("POST", "/tools", json: contractDeploy(name: name, tag: tag)).status == 201)
+            let conflict = try await dtma.call("POST", "/tools", json: contractDeploy(name: name, tag: tag, env: ["GREETING=bye"]))
+            #expect(conflict.status == 409)
+            #expect(conflict.code == "spec_conflict")
+            #expect(try await testContainers(dtma.engine, tag: tag).count == 1)
+        }
+    }
+
+    @Test("a host port another tool holds is 409 before anything is created")
+    func portCollision() async throws {
+        try await withLiveDTMA { dtma, tag in
+            let hostPort = Int.random(in: 31000...39999)
+            #expect(try await dtma.call("POST", "/tools", json: contractDeploy(name: "a-\(tag)", tag: tag, hostPort: hostPort)).status == 201)
+            let clash = try await dtma.call("POST", "/tools", json: contractDeploy(name: "b-\(tag)", tag: tag, hostPort: hostPort))
+            #expect(clash.status == 409)
+            #expect(clash.code == "port_conflict")
+            #expect((clash.json["error"] as? String)?.contains("a-\(tag)") == true)
+            #expect(try await testContainers(dtma.engine, tag: tag).map(\.name) == ["a-\(tag)"])
+        }
+    }
+
+    @Test("a host port taken outside dtma fails the deploy and leaves no container")
+    func portTakenOnHost() async throws {
+        try await withLiveDTMA { dtma, tag in
+            let listener = try LoopbackListener()
+            let clash = try await dtma.call("POST", "/tools", json: contractDeploy(name: "busy-\(tag)", tag: tag, hostPort: listener.port))
+            listener.close()
+            #expect(clash.status == 409)
+            #expect(clash.code == "port_conflict")
+            #expect(try await testContainers(dtma.engine, tag: tag).isEmpty)
+            #expect(dtma.state.tool("busy-\(tag)") == nil)
+        }
+    }
+
+    @Test("a dtma restarted between deploy and stop still stops and removes the tool")
+    func survivesRestart() async throws {
+        let tag = uniqueTag()
+        let name = "restart-\(tag)"
+        let first = try await LiveDTMA.start()
+        #expect(try await first.call("POST", "/tools", json: contractDeploy(name: name, tag: tag)).status == 201)
+        await first.stop()
+
+        try await withLiveDTMA(tag: tag) { (second: LiveDTMA, _: String) async throws in
+            #expect(try await second.call("POST", "/tools/\(name)/stop").status == 200)
+            #expect(try await eventually { second.state.tool(name)?.statusOnToolbox == "stopped" })
+            #expect(try await second.call("DELETE", "/tools/\(name)").status == 200)
+            #expect(try await testContainers(second.engine, tag: tag).isEmpty)
+        }
+    }
+
+    @Test("ten concurrent deploys of one name make one container")
+    func concurrentDeploys() async throws {
+        try await withLiveDTMA { dtma, tag in
+            let name = "race-\(tag)"
+            let body = contractDeploy(name: name, tag: tag)
+            let statuses = try await withThrowingTaskGroup(of: Int.self) { group in
+                for _ in 0..<10 { group.addTask { try await dtma.call("POST", "/tools", json: body).status } }
+                return try await group.reduce(into: []) { $0.append($1) }
+            }
+            #expect(statuses.sorted() == [200, 200, 200, 200, 200, 200, 200, 200, 200, 201])
+            #expect(try await testContainers(dtma.engine, tag: tag).count == 1)
+        }
+    }
+
+    @Test("containers that are not dtma's are neither listed nor touched")
+    func foreignContainers() async throws {
+        try await withLiveDTMA { dtma, tag in
+            var config = ContainerConfig(image: "dtma-test/busybox:latest")
+            config.cmd = ["sleep", "600"]
+            config.labels = ["dtma-test": tag]
+            let foreign = try await dtma.engine.createContainer(name: "foreign-\(tag)", config: config).id
+            try await dtma.engine.startContainer(foreign)
+
+            #expect(try await dtma.call("POST", "/tools/foreign-\(tag)/stop").status == 404)
+            #expect(try await dtma.call("DELETE", "/tools/foreign-\(tag)").status == 404)
+            let taken = try await dtma.call("POST", "/tools", json: contractDeploy(name: "foreign-\(tag)", tag: tag))
+            #expect(taken.status == 409)
+            #expect(taken.code == "name_taken")
+            #expect(try await dtma.engine.inspectContainer(foreign).state.running)
+            let tools = try await dtma.call("GET", "/status").json["tool_instances"] as? [[String: Any]] ?? []
+            #expect(!tools.contains { ($0["instance_name_on_toolbox"] as? String)?.hasPrefix("foreign-") == true })
+        }
+    }
+}
+
+/// Polls for at most `seconds`.
+func eventually(seconds: Double = 10, _ condition: () async throws -> Bool) async throws -> Bool {
+    let deadline = ContinuousClock.now + .milliseconds(Int(seconds * 1000))
+    while ContinuousClock.now < deadline {
+        if try await condition() { return true }
+        try await Task.sleep(for: .milliseconds(50))
+    }
+    return try await condition()
+}
+
+/// A TCP listener on 127.0.0.1 that holds a port the way another program on the droplet would.
+final class LoopbackListener: Sendable {
+    let descriptor: Int32
+    let port: Int
+
+    init() throws {
+        let descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        self.descriptor = descriptor
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        address.sin_port = 0
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        let bound = withUnsafePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(descriptor, $0, length) } }
+        guard bound == 0, listen(descriptor, 1) == 0 else { throw POSIXError(.EADDRINUSE) }
+        _ = withUnsafeMutablePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(descriptor, $0, &length) } }
+        port = Int(UInt16(bigEndian: address.sin_port))
+    }
+
+    func close() {
+        Foundation.close(descriptor)
+    }
+}
