@@ -1,42 +1,57 @@
 import DTMACore
 import Hummingbird
 
-/// The API, one line a route. Everything but `/health` needs the bearer key.
-///
-/// | route | what |
-/// |---|---|
-/// | `GET /health` | liveness, and whether the engine answers (no auth) |
-/// | `GET /status` | dtma, the droplet and every managed tool, from memory |
-/// | `POST /tools`, `POST /tools/deploy` | deploy a tool (contract body) |
-/// | `POST /tools/{instance}/start`, `POST /tools/start` | start it |
-/// | `POST /tools/{instance}/stop`, `POST /tools/stop` | stop it |
-/// | `DELETE /tools/{instance}`, `DELETE /tools/remove` | remove it |
+/// The API as data: one row a route. Everything but `/health` needs the bearer key.
 ///
 /// The `/tools/start|stop|remove` forms name the instance in the JSON body or the query
-/// (`instanceNameOnToolbox`), as the design card has them.
+/// (`instanceNameOnToolbox`), as the design card has them; the others follow contract.md.
 enum APIRoutes {
-    static func register(on router: Router<DTMARequestContext>, api: ToolAPI, inboundKeys: [String]) {
-        router.add(middleware: APIErrorMiddleware())
-        router.get("/health", use: api.health)
-
-        router.add(middleware: BearerAuthMiddleware(keys: inboundKeys))
-        router.get("/status", use: api.status)
-        router.post("/tools", use: api.deploy)
-        router.post("/tools/deploy", use: api.deploy)
-        router.post("/tools/{instance}/start", use: api.start)
-        router.post("/tools/start", use: api.start)
-        router.post("/tools/{instance}/stop", use: api.stop)
-        router.post("/tools/stop", use: api.stop)
-        router.delete("/tools/{instance}", use: api.remove)
-        router.delete("/tools/remove", use: api.remove)
+    enum Endpoint {
+        case health, status, deploy, start, stop, remove
     }
 
-    /// Every route as `METHOD path`, for the test that keeps openapi.yaml true.
-    static let table: [String] = [
-        "GET /health", "GET /status",
-        "POST /tools", "POST /tools/deploy",
-        "POST /tools/{instance}/start", "POST /tools/start",
-        "POST /tools/{instance}/stop", "POST /tools/stop",
-        "DELETE /tools/{instance}", "DELETE /tools/remove",
+    struct Route {
+        var method: HTTPRequest.Method
+        var path: String
+        var endpoint: Endpoint
+        var needsKey = true
+    }
+
+    static let table: [Route] = [
+        Route(method: .get, path: "/health", endpoint: .health, needsKey: false),  // liveness + engine reachability
+        Route(method: .get, path: "/status", endpoint: .status),  // dtma, droplet, tools — from memory
+        Route(method: .post, path: "/tools", endpoint: .deploy),  // contract body
+        Route(method: .post, path: "/tools/deploy", endpoint: .deploy),
+        Route(method: .post, path: "/tools/{instance}/start", endpoint: .start),
+        Route(method: .post, path: "/tools/start", endpoint: .start),
+        Route(method: .post, path: "/tools/{instance}/stop", endpoint: .stop),
+        Route(method: .post, path: "/tools/stop", endpoint: .stop),
+        Route(method: .delete, path: "/tools/{instance}", endpoint: .remove),
+        Route(method: .delete, path: "/tools/remove", endpoint: .remove),
     ]
+
+    static func register(on router: Router<DTMARequestContext>, api: ToolAPI, inboundKeys: [String]) {
+        router.add(middleware: APIErrorMiddleware())
+        for route in table where !route.needsKey {
+            router.on(RouterPath(route.path), method: route.method, use: api.handler(route.endpoint))
+        }
+        // Added after the open routes, so it guards every route below and every unknown path.
+        router.add(middleware: BearerAuthMiddleware(keys: inboundKeys))
+        for route in table where route.needsKey {
+            router.on(RouterPath(route.path), method: route.method, use: api.handler(route.endpoint))
+        }
+    }
+}
+
+extension ToolAPI {
+    func handler(_ endpoint: APIRoutes.Endpoint) -> @Sendable (Request, DTMARequestContext) async throws -> Response {
+        switch endpoint {
+        case .health: health
+        case .status: status
+        case .deploy: deploy
+        case .start: start
+        case .stop: stop
+        case .remove: remove
+        }
+    }
 }

@@ -20,5 +20,6 @@ public enum DTMAServer {
             logger: logger)
     }
 
-    public static var routeTable: [String] { APIRoutes.table }
+    /// Every route as `METHOD path`, as registered.
+    public static var routeTable: [String] { APIRoutes.table.map { "\($0.method) \($0.path)" } }
 }
