@@ -95,16 +95,18 @@ struct APIErrorMiddleware<Context: RequestContext>: RouterMiddleware {
 }
 
 extension Response {
-    static let jsonEncoder: JSONEncoder = {
+    static func encodeJSON(_ body: some Encodable) -> ByteBuffer {
         let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        return encoder
-    }()
+        encoder.outputFormatting = [.withoutEscapingSlashes]
+        let data = (try? encoder.encode(body)) ?? Data(#"{"success":false,"error":"cannot encode the answer"}"#.utf8)
+        return ByteBuffer(bytes: data)
+    }
 
     static func json(_ status: HTTPResponse.Status, _ body: some Encodable) -> Response {
-        let data = (try? jsonEncoder.encode(body)) ?? Data(#"{"success":false,"error":"cannot encode the answer"}"#.utf8)
-        return Response(
-            status: status, headers: [.contentType: "application/json; charset=utf-8"],
-            body: .init(byteBuffer: ByteBuffer(bytes: data)))
+        json(status, encoded: encodeJSON(body))
+    }
+
+    static func json(_ status: HTTPResponse.Status, encoded body: ByteBuffer) -> Response {
+        Response(status: status, headers: [.contentType: "application/json; charset=utf-8"], body: .init(byteBuffer: body))
     }
 }

@@ -10,6 +10,7 @@ struct ToolAPI: Sendable {
     let state: StateModel
     let config: DTMAConfig
     let version: String
+    let statusCache = StatusCache()
 
     // MARK: Tools
 
@@ -66,11 +67,17 @@ struct ToolAPI: Sendable {
             var status = "ok"
             var engine: String
         }
-        return Response.json(.ok, Health(engine: state.snapshot().engineReachable ? "reachable" : "unreachable"))
+        return Response.json(.ok, Health(engine: state.engineReachable ? "reachable" : "unreachable"))
     }
 
     @Sendable func status(_ request: Request, context: DTMARequestContext) async throws -> Response {
-        Response.json(.ok, StatusReport(snapshot: state.snapshot(), config: config, version: version))
+        // Read the revision first: a write racing the build makes the next request rebuild.
+        let revision = state.revision
+        let now = Date()
+        let body = statusCache.body(revision: revision, now: now) {
+            Response.encodeJSON(StatusReport(snapshot: state.snapshot(), config: config, version: version, now: now))
+        }
+        return Response.json(.ok, encoded: body)
     }
 }
 

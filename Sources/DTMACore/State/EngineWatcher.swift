@@ -22,7 +22,7 @@ public struct EngineWatcher: Service {
     }
 
     public func run() async throws {
-        try? await cancelWhenGracefulShutdown { await watch() }
+        await cancelWhenGracefulShutdown { await watch() }
     }
 
     private func watch() async {

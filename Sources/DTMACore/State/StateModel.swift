@@ -14,6 +14,7 @@ public final class StateModel: Sendable {
     }
 
     private struct State {
+        var revision: UInt64 = 0
         var tools: [String: ToolRecord] = [:]
         var engineReachable = false
         var engineVersion: String?
@@ -38,6 +39,18 @@ public final class StateModel: Sendable {
         state.withLockedValue { $0.tools[instanceName] }
     }
 
+    public var engineReachable: Bool { state.withLockedValue { $0.engineReachable } }
+
+    /// Changes with every write, so that readers can keep what they derived from an unchanged state.
+    public var revision: UInt64 { state.withLockedValue { $0.revision } }
+
+    private func mutate(_ change: (inout State) -> Void) {
+        state.withLockedValue { state in
+            change(&state)
+            state.revision &+= 1
+        }
+    }
+
     /// Host ports held by every tool except `instanceName`.
     func hostPortsInUse(excluding instanceName: String) -> [HostPortKey: String] {
         state.withLockedValue { state in
@@ -50,7 +63,7 @@ public final class StateModel: Sendable {
     }
 
     func setEngine(reachable: Bool, version: String? = nil, error: String? = nil) {
-        state.withLockedValue { state in
+        mutate { state in
             state.engineReachable = reachable
             if let version { state.engineVersion = version }
             state.lastEngineError = reachable ? nil : error
@@ -58,12 +71,12 @@ public final class StateModel: Sendable {
     }
 
     func setSystem(_ system: SystemSnapshot) {
-        state.withLockedValue { $0.system = system }
+        mutate { $0.system = system }
     }
 
     /// A tool about to be deployed, before it has a container.
     func begin(_ spec: ToolSpec, operation: ToolOperation) {
-        state.withLockedValue { state in
+        mutate { state in
             var record = state.tools[spec.instanceName] ?? ToolRecord(spec: spec)
             record.operation = operation
             record.detail = nil
@@ -72,20 +85,20 @@ public final class StateModel: Sendable {
     }
 
     func setOperation(_ instanceName: String, _ operation: ToolOperation?, detail: String? = nil) {
-        state.withLockedValue { state in
+        mutate { state in
             state.tools[instanceName]?.operation = operation
             state.tools[instanceName]?.detail = detail
         }
     }
 
     func markStoppedByRequest(_ instanceName: String) {
-        state.withLockedValue { $0.tools[instanceName]?.stoppedByRequest = true }
+        mutate { $0.tools[instanceName]?.stoppedByRequest = true }
     }
 
     /// Records what the engine says about a labelled container; ignores containers that are not dtma's.
     func apply(_ inspect: ContainerInspect) {
         guard let identity = ContainerLabels.identity(inspect.config.labels) else { return }
-        state.withLockedValue { state in
+        mutate { state in
             var record = state.tools[identity.instanceName] ?? ToolRecord(identity: identity)
             if record.containerID != inspect.id {
                 // A new container for the name (redeploy): its labels are the truth now.
@@ -100,7 +113,7 @@ public final class StateModel: Sendable {
 
     /// Forgets a tool whose container is gone, unless an operation is creating it.
     func containerGone(_ containerID: String) {
-        state.withLockedValue { state in
+        mutate { state in
             guard let name = state.tools.first(where: { $0.value.containerID == containerID })?.key else { return }
             if state.tools[name]?.operation == nil || state.tools[name]?.operation == .removing {
                 state.tools[name] = nil
@@ -112,12 +125,12 @@ public final class StateModel: Sendable {
     }
 
     func forget(_ instanceName: String) {
-        state.withLockedValue { _ = $0.tools.removeValue(forKey: instanceName) }
+        mutate { _ = $0.tools.removeValue(forKey: instanceName) }
     }
 
     /// After a full relist: drops tools whose containers vanished while nobody was watching.
     func retainOnly(containerIDs: Set<String>) {
-        state.withLockedValue { state in
+        mutate { state in
             state.tools = state.tools.filter { _, record in
                 record.operation != nil || record.containerID.map(containerIDs.contains) ?? false
             }

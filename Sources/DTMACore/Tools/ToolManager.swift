@@ -183,6 +183,7 @@ public final class ToolManager: Sendable {
         return inspect
     }
 
+    @discardableResult
     private func engineCall<Result>(_ call: () async throws -> Result) async throws -> Result {
         do {
             return try await call()

@@ -1,0 +1,90 @@
+#!/usr/bin/env bash
+# /status latency (p50, p99) and throughput with 0, 10 and 100 managed containers, and dtma's
+# idle RSS with 10 tools, beside a bare Node.js HTTP server measured in the same run.
+# Figures, not a test. Targets: p99 <= 2 ms at 100 containers, idle RSS <= 15 MB.
+#   scripts/bench/api.sh [seconds per wrk run, default 10]
+set -euo pipefail
+here=$(cd "$(dirname "$0")/../.." && pwd)
+cd "$here"
+source scripts/lib.sh
+
+seconds=${1:-10}
+port=30555
+node_port=30556
+key=$(head -c 24 /dev/urandom | od -An -tx1 | tr -d ' \n')
+tag="bench-$$"
+ensure_packages curl wrk bc docker.io busybox-static file
+command -v node >/dev/null || ensure_packages nodejs
+ensure_swift
+ensure_engine
+scripts/test-images.sh
+
+log "building dtma (release)"
+swift build -c release --product dtma >&2
+
+pids=()
+cleanup() {
+    for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
+    docker ps -aq --filter "label=dtma-bench=$tag" | xargs -r docker rm -f >/dev/null 2>&1 || true
+}
+trap cleanup EXIT
+
+BACKEND_TO_DTMA_API_KEY=$key DTMA_PORT=$port DTMA_LISTEN_ADDRESS=127.0.0.1 DTMA_LOG_LEVEL=warning \
+    .build/release/dtma serve --env-file /nonexistent &
+dtma_pid=$!
+pids+=("$dtma_pid")
+for _ in $(seq 50); do curl -sf "http://127.0.0.1:$port/health" >/dev/null && break; sleep 0.2; done
+
+api() { curl -sf -H "Authorization: Bearer $key" -H 'Content-Type: application/json' "$@"; }
+deploy() {
+    api -o /dev/null "http://127.0.0.1:$port/tools" -d "{\"dockerImageUrl\":\"dtma-test/busybox:latest\",
+        \"instanceNameOnToolbox\":\"$tag-$1\",\"accountToolInstanceId\":\"bench-$1\",\"labels\":{\"dtma-bench\":\"$tag\"},
+        \"resources\":{\"memoryMB\":16},\"probe\":{\"transport\":\"none\"},
+        \"baseConfigOverrideJson\":{\"Cmd\":[\"sleep\",\"3600\"]}}"
+}
+export -f deploy api
+export key port tag
+
+rss_kb() { awk '/^VmRSS/ { print $2 }' "/proc/$1/status"; }
+
+# wrk prints latency percentiles with --latency; keep p50, p99 and req/s.
+measure() {
+    local name=$1 url=$2 out
+    out=$(wrk -t1 -c4 -d"${seconds}s" --latency -H "Authorization: Bearer $key" "$url")
+    echo "$out" | awk -v name="$name" '
+        /^ +50%/ { p50 = $2 } /^ +99%/ { p99 = $2 } /^Requests\/sec/ { rps = $2 }
+        /Non-2xx/ { bad = $NF }
+        END { printf "%-26s p50 %-9s p99 %-9s %10s req/s %s\n", name, p50, p99, rps, (bad ? "non-2xx: " bad : "") }'
+}
+
+results=()
+deployed=0
+for count in 0 10 100; do
+    if [ "$count" -gt "$deployed" ]; then
+        log "deploying tools $deployed..$((count - 1))"
+        seq "$deployed" $((count - 1)) | xargs -P 4 -I{} bash -c 'deploy {}'
+        deployed=$count
+    fi
+    if [ "$count" -eq 10 ]; then
+        sleep 10
+        dtma_rss=$(rss_kb "$dtma_pid")
+    fi
+    results+=("$(measure "dtma /status, $count tools" "http://127.0.0.1:$port/status")")
+done
+
+log "Node.js peer: a bare HTTP server"
+node -e "require('http').createServer((q, s) => { s.setHeader('content-type', 'application/json'); s.end('{\"status\":\"ok\"}') }).listen($node_port, '127.0.0.1')" &
+node_pid=$!
+pids+=("$node_pid")
+for _ in $(seq 50); do curl -sf "http://127.0.0.1:$node_port/" >/dev/null && break; sleep 0.1; done
+sleep 3
+node_rss=$(rss_kb "$node_pid")
+results+=("$(measure "node bare server" "http://127.0.0.1:$node_port/")")
+results+=("$(measure "dtma /health" "http://127.0.0.1:$port/health")")
+
+echo
+printf '%s\n' "${results[@]}"
+echo
+printf 'idle RSS: dtma with 10 tools %.1f MB, bare Node.js server %.1f MB (ratio %.2fx)\n' \
+    "$(echo "$dtma_rss / 1024" | bc -l)" "$(echo "$node_rss / 1024" | bc -l)" "$(echo "$dtma_rss / $node_rss" | bc -l)"
+echo "targets: p99 <= 2 ms at 100 tools; idle RSS <= 15 MB"
