@@ -19,8 +19,8 @@ ensure_swift
 ensure_engine
 scripts/test-images.sh
 
-log "building dtma (release)"
-swift build -c release --product dtma >&2
+log "building dtma (release, static Swift runtime as shipped)"
+swift build -c release --static-swift-stdlib --product dtma >&2
 
 pids=()
 cleanup() {
