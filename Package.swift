@@ -40,11 +40,24 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
+        // libcurl, for HTTPS to the control plane (Debian libcurl4-openssl-dev).
+        .systemLibrary(name: "CCurl", pkgConfig: "libcurl", providers: [.apt(["libcurl4-openssl-dev"])]),
+        // The control plane's side: an HTTPS client on libcurl, heartbeats, secrets.
+        .target(
+            name: "ControlPlane",
+            dependencies: [
+                "CCurl",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+            ]
+        ),
         // The domain: tool specs, the tool manager, the state model, configuration, system figures.
         .target(
             name: "DTMACore",
             dependencies: [
                 "DockerEngine",
+                "ControlPlane",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
@@ -75,6 +88,10 @@ let package = Package(
             dependencies: ["DockerEngine"]
         ),
         .testTarget(name: "DTMACoreTests", dependencies: ["DTMACore"]),
+        .testTarget(
+            name: "ControlPlaneTests",
+            dependencies: ["ControlPlane", .product(name: "ServiceLifecycle", package: "swift-service-lifecycle")]
+        ),
         .testTarget(
             name: "DTMAServerTests",
             dependencies: [

@@ -40,9 +40,10 @@ struct CrashRecoveryTests {
             try await eventually(seconds: 20) { (try? await self.call("GET", "/status")) == 200 }
         }
 
+        /// Polls instead of `waitUntilExit`, which can hang when called off the thread that launched the child.
         func kill() {
             Foundation.kill(process.processIdentifier, SIGKILL)
-            process.waitUntilExit()
+            for _ in 0..<250 where process.isRunning { usleep(20_000) }
         }
     }
 
