@@ -88,16 +88,19 @@ let package = Package(
             dependencies: ["DockerEngine"]
         ),
         .testTarget(name: "DTMACoreTests", dependencies: ["DTMACore"]),
+        // Shared by the test targets: the stand-in control plane, polling helpers.
+        .target(name: "DTMATestSupport", dependencies: ["ControlPlane"], path: "Tests/Support", exclude: ["Fixtures"]),
         .testTarget(
             name: "ControlPlaneTests",
-            dependencies: ["ControlPlane", .product(name: "ServiceLifecycle", package: "swift-service-lifecycle")]
+            dependencies: ["ControlPlane", "DTMATestSupport", .product(name: "ServiceLifecycle", package: "swift-service-lifecycle")]
         ),
         .testTarget(
             name: "DTMAServerTests",
             dependencies: [
-                "DTMAServer", "DTMACore", "HTTP1Client",
+                "DTMAServer", "DTMACore", "HTTP1Client", "DTMATestSupport",
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
             ]
         ),
         .testTarget(name: "HTTP1Tests", dependencies: ["HTTP1"], resources: [.copy("Recorded")]),
@@ -105,6 +108,7 @@ let package = Package(
             name: "DockerEngineTests",
             dependencies: [
                 "DockerEngine",
+                "DTMATestSupport",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),

@@ -37,17 +37,21 @@ public final class ControlPlaneClient: Sendable {
     private let handle: NIOLockedValueBox<CurlHandle>
 
     public init(configuration: Configuration) throws(ControlPlaneError) {
-        let url = configuration.baseURL
-        guard let scheme = url.split(separator: ":").first?.lowercased(), url.contains("://") else {
-            throw .invalidURL(ControlPlaneError.redacted(url))
-        }
-        guard scheme == "https" || scheme == "http" && configuration.allowInsecureHTTP else {
-            throw .insecureURL(ControlPlaneError.redacted(url))
-        }
+        try Self.validate(url: configuration.baseURL, allowInsecureHTTP: configuration.allowInsecureHTTP)
         CurlHandle.initializeLibraryOnce()
         self.configuration = configuration
         queue = DispatchQueue(label: "dtma.control-plane.curl")
         handle = NIOLockedValueBox(CurlHandle())
+    }
+
+    /// An `https://` URL, or `http://` when allowed.
+    public static func validate(url: String, allowInsecureHTTP: Bool) throws(ControlPlaneError) {
+        guard let scheme = url.split(separator: ":").first?.lowercased(), url.contains("://") else {
+            throw .invalidURL(ControlPlaneError.redacted(url))
+        }
+        guard scheme == "https" || scheme == "http" && allowInsecureHTTP else {
+            throw .insecureURL(ControlPlaneError.redacted(url))
+        }
     }
 
     /// POSTs JSON to `baseURL + path`; any status is returned, transport failures throw.

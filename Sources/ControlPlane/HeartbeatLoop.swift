@@ -22,11 +22,13 @@ public struct HeartbeatLoop: Service {
     let maxBackoff: Duration
     let makeBody: @Sendable (_ sequence: UInt64, _ status: String) throws -> [UInt8]
     let record: @Sendable (Outcome) -> Void
+    let beforeFirstBeat: @Sendable () async -> Void
     let logger: Logger
 
+    /// `beforeFirstBeat` lets the first beat wait until there is something true to say.
     public init(
         client: ControlPlaneClient, interval: Duration = .seconds(60), firstBackoff: Duration = .seconds(5),
-        maxBackoff: Duration = .seconds(300), logger: Logger,
+        maxBackoff: Duration = .seconds(300), logger: Logger, beforeFirstBeat: @escaping @Sendable () async -> Void = {},
         makeBody: @escaping @Sendable (_ sequence: UInt64, _ status: String) throws -> [UInt8],
         record: @escaping @Sendable (Outcome) -> Void
     ) {
@@ -36,11 +38,13 @@ public struct HeartbeatLoop: Service {
         self.maxBackoff = maxBackoff
         self.makeBody = makeBody
         self.record = record
+        self.beforeFirstBeat = beforeFirstBeat
         self.logger = logger
     }
 
     public func run() async throws {
         let (lastSequence, failures) = await cancelWhenGracefulShutdown {
+            await beforeFirstBeat()
             var sequence: UInt64 = 0
             var failures = 0
             while !Task.isCancelled {

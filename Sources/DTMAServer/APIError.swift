@@ -52,6 +52,7 @@ struct APIError: Error, Sendable {
         case .nameTaken: return APIError(status: .conflict, code: "name_taken", message: message)
         case .portConflict: return APIError(status: .conflict, code: "port_conflict", message: message)
         case .imagePullFailed: return APIError(status: .badGateway, code: "image_pull_failed", message: message)
+        case .secretsUnavailable: return APIError(status: .badGateway, code: "secrets_unavailable", message: message)
         case .engine(let engineError):
             switch engineError {
             case .unreachable, .connectionLost, .clientShutDown:

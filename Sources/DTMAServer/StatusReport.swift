@@ -12,6 +12,20 @@ struct StatusReport: Encodable {
     var engine: EngineStatus
     var toolInstances: [ToolStatus]
     var systemMetrics: SystemSnapshot?
+    var heartbeat: HeartbeatStatus?
+
+    struct HeartbeatStatus: Encodable {
+        var sequence: UInt64
+        var lastAttemptAt: String
+        var lastSuccessAt: String?
+        var lastError: String?
+        var consecutiveFailures: Int
+
+        enum CodingKeys: String, CodingKey {
+            case sequence, lastAttemptAt = "last_attempt_at", lastSuccessAt = "last_success_at", lastError = "last_error"
+            case consecutiveFailures = "consecutive_failures"
+        }
+    }
 
     struct EngineStatus: Encodable {
         var reachable: Bool
@@ -44,7 +58,7 @@ struct StatusReport: Encodable {
 
     enum CodingKeys: String, CodingKey {
         case status, timestamp, version, service, environment, engine
-        case toolInstances = "tool_instances", systemMetrics = "system_metrics"
+        case toolInstances = "tool_instances", systemMetrics = "system_metrics", heartbeat
     }
 
     init(snapshot: StateModel.Snapshot, config: DTMAConfig, version: String, now: Date = Date()) {
@@ -54,6 +68,12 @@ struct StatusReport: Encodable {
         environment = config.environmentSummary
         engine = EngineStatus(reachable: snapshot.engineReachable, version: snapshot.engineVersion, error: snapshot.lastEngineError)
         systemMetrics = snapshot.system
+        heartbeat = snapshot.heartbeat.map {
+            HeartbeatStatus(
+                sequence: $0.sequence, lastAttemptAt: $0.lastAttemptAt.formatted(.iso8601),
+                lastSuccessAt: $0.lastSuccessAt?.formatted(.iso8601), lastError: $0.lastError,
+                consecutiveFailures: $0.consecutiveFailures)
+        }
         toolInstances = snapshot.tools.map { tool in
             ToolStatus(
                 instanceName: tool.instanceName, accountToolInstanceId: tool.accountToolInstanceId,

@@ -1,7 +1,6 @@
 import ArgumentParser
 import DTMACore
 import DTMAServer
-import DockerEngine
 import Foundation
 import Logging
 import ServiceLifecycle
@@ -22,6 +21,10 @@ struct ServeCommand: AsyncParsableCommand {
               DTMA_PORT (or PORT)                API port, default 30000
               DTMA_LISTEN_ADDRESS                API address, default 0.0.0.0
               DOCKER_HOST                        engine address, default unix:///var/run/docker.sock
+              DTMA_HEARTBEAT_INTERVAL_SECONDS    heartbeat interval, default 60
+              DTMA_CONTROL_PLANE_CA_FILE         extra CA bundle for a private control plane
+              DTMA_ALLOW_INSECURE_CONTROL_PLANE  1 allows an http:// control plane (development only)
+              DTMA_STOP_TIMEOUT_SECONDS          SIGTERM-to-SIGKILL grace when stopping a tool, default 10
               DTMA_LOG_LEVEL                     trace, debug, info (default), notice, warning, error
             """
     )
@@ -48,24 +51,14 @@ struct ServeCommand: AsyncParsableCommand {
         }
         for warning in config.warnings { logger.warning("\(warning)") }
 
-        let engine = DockerEngineClient(endpoint: config.engine, logger: Logger(label: "dtma.engine"))
-        let state = StateModel()
-        let manager = ToolManager(engine: engine, state: state, dtmaVersion: DTMAVersion.current, logger: Logger(label: "dtma.tools"))
-        let app = DTMAServer.makeApplication(
-            config: config, manager: manager, state: state, version: DTMAVersion.current, logger: Logger(label: "dtma.api"),
-            onListening: { port in logger.info("API listening", metadata: ["address": "\(config.listenHost)", "port": "\(port)"]) })
+        let daemon = try DTMADaemon(config: config, version: DTMAVersion.current, logger: logger) { port in
+            logger.info("API listening", metadata: ["address": "\(config.listenHost)", "port": "\(port)"])
+        }
         let group = ServiceGroup(
-            configuration: .init(
-                services: [
-                    .init(service: EngineWatcher(engine: engine, state: state, manager: manager, logger: Logger(label: "dtma.watcher"))),
-                    .init(service: SystemSampler(state: state)),
-                    .init(service: app),
-                ],
-                gracefulShutdownSignals: [.sigterm, .sigint],
-                logger: logger))
+            configuration: .init(services: daemon.services.map { .init(service: $0) }, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
         logger.info("dtma starting", metadata: ["version": "\(DTMAVersion.current)", "engine": "\(config.engine)"])
         try await group.run()
-        engine.shutdown()
+        daemon.engine.shutdown()
         logger.info("dtma stopped")
     }
 }

@@ -2,6 +2,7 @@ import ControlPlane
 import Foundation
 import Logging
 import ServiceLifecycle
+import DTMATestSupport
 import Testing
 
 @Suite("Control plane client over real HTTPS", .serialized)
@@ -118,11 +119,3 @@ final class OutcomeLog: @unchecked Sendable {
     var consecutiveFailures: Int { last?.consecutiveFailures ?? 0 }
 }
 
-func eventually(seconds: Double = 10, _ condition: () async throws -> Bool) async throws -> Bool {
-    let deadline = ContinuousClock.now + .milliseconds(Int(seconds * 1000))
-    while ContinuousClock.now < deadline {
-        if try await condition() { return true }
-        try await Task.sleep(for: .milliseconds(50))
-    }
-    return try await condition()
-}

@@ -1,3 +1,4 @@
+import DTMATestSupport
 import Foundation
 import Testing
 

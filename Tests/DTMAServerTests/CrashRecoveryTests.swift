@@ -1,3 +1,4 @@
+import DTMATestSupport
 import DockerEngine
 import Foundation
 import HTTP1
@@ -12,20 +13,34 @@ struct CrashRecoveryTests {
 
     final class DTMAProcess: Sendable {
         let process: Process
+        let log: URL
         let port: Int
 
-        init() throws {
-            port = Int.random(in: 40000...49999)
+        /// Starts `dtma serve` on a port the kernel picks, read back from its "API listening" log line.
+        init() async throws {
+            log = FileManager.default.temporaryDirectory.appendingPathComponent("dtma-crash-\(UUID().uuidString).log")
+            FileManager.default.createFile(atPath: log.path, contents: nil)
             process = Process()
             process.executableURL = CrashRecoveryTests.binary
             process.arguments = ["serve", "--env-file", "/nonexistent"]
             process.environment = [
-                "BACKEND_TO_DTMA_API_KEY": LiveDTMA.key, "DTMA_PORT": String(port), "DTMA_LISTEN_ADDRESS": "127.0.0.1",
-                "DTMA_LOG_LEVEL": "error", "PATH": "/usr/bin:/bin",
+                "BACKEND_TO_DTMA_API_KEY": LiveDTMA.key, "DTMA_PORT": "0", "DTMA_LISTEN_ADDRESS": "127.0.0.1",
+                "DTMA_LOG_LEVEL": "info", "PATH": "/usr/bin:/bin",
             ]
             process.standardOutput = FileHandle.nullDevice
-            process.standardError = FileHandle.nullDevice
+            process.standardError = try FileHandle(forWritingTo: log)
             try process.run()
+            var found: Int?
+            for _ in 0..<400 where found == nil {
+                let text = (try? String(contentsOf: log, encoding: .utf8)) ?? ""
+                if let line = text.split(separator: "\n").first(where: { $0.contains("API listening") }),
+                    let range = line.range(of: "port=") {
+                    found = Int(line[range.upperBound...].prefix { $0.isNumber })
+                }
+                if found == nil { try await Task.sleep(for: .milliseconds(50)) }
+            }
+            guard let found else { throw CocoaError(.fileReadUnknown) }
+            port = found
         }
 
         func call(_ method: String, _ path: String, json: String? = nil) async throws -> Int {
@@ -36,14 +51,11 @@ struct CrashRecoveryTests {
             return try await client.execute(HTTP1Request(method: method, target: path, headers: headers, body: json.map { Array($0.utf8) })).status
         }
 
-        func waitUntilListening() async throws -> Bool {
-            try await eventually(seconds: 20) { (try? await self.call("GET", "/status")) == 200 }
-        }
-
         /// Polls instead of `waitUntilExit`, which can hang when called off the thread that launched the child.
         func kill() {
             Foundation.kill(process.processIdentifier, SIGKILL)
             for _ in 0..<250 where process.isRunning { usleep(20_000) }
+            try? FileManager.default.removeItem(at: log)
         }
     }
 
@@ -57,15 +69,13 @@ struct CrashRecoveryTests {
             for round in 0..<5 {
                 let name = "kill-\(tag)-\(round % 2)"
                 let body = contractDeploy(name: name, tag: tag)
-                let dtma = try DTMAProcess()
-                #expect(try await dtma.waitUntilListening())
+                let dtma = try await DTMAProcess()
                 let deploy = Task { try? await dtma.call("POST", "/tools", json: body) }
                 try await Task.sleep(for: .milliseconds(Int.random(in: 0...250)))
                 dtma.kill()
                 _ = await deploy.value
 
-                let restarted = try DTMAProcess()
-                #expect(try await restarted.waitUntilListening())
+                let restarted = try await DTMAProcess()
                 let status = try await restarted.call("POST", "/tools", json: body)
                 #expect(status == 201 || status == 200, "round \(round): \(status)")
                 let containers = try await engine.listContainers(all: true, filters: ["label": ["dtma.instance=\(name)"]])

@@ -5,6 +5,7 @@ import Foundation
 import HTTP1
 import HTTP1Client
 import Logging
+import NIOConcurrencyHelpers
 import ServiceLifecycle
 import Testing
 
@@ -21,28 +22,23 @@ final class LiveDTMA: Sendable {
     private let group: ServiceGroup
     private let running: Task<Void, any Error>
 
-    static func start() async throws -> LiveDTMA {
+    /// `environment` adds to (or overrides) the test settings; every log line goes to `logs`.
+    static func start(environment: [String: String] = [:], logs: LogCapture = LogCapture()) async throws -> LiveDTMA {
         let config = try DTMAConfig.load(
             environment: [
                 "BACKEND_TO_DTMA_API_KEY": key, "BACKEND_TO_DTMA_API_KEY_SECONDARY": secondaryKey,
-                "DTMA_PORT": "0", "DTMA_LISTEN_ADDRESS": "127.0.0.1",
-            ],
+                "DTMA_PORT": "0", "DTMA_LISTEN_ADDRESS": "127.0.0.1", "DTMA_STOP_TIMEOUT_SECONDS": "2",
+                "DTMA_RELIST_INTERVAL_SECONDS": "2",
+            ].merging(environment) { _, new in new },
             envFile: nil, legacyFile: nil)
-        var logger = Logger(label: "dtma.test")
-        logger.logLevel = .warning
-        let engine = DockerEngineClient()
-        let state = StateModel()
-        let manager = ToolManager(engine: engine, state: state, dtmaVersion: "test", stopTimeoutSeconds: 2, logger: logger)
+        let logger = Logger(label: "dtma.test") { _ in logs.handler() }
         let (ports, portContinuation) = AsyncStream.makeStream(of: Int.self)
-        let app = DTMAServer.makeApplication(
-            config: config, manager: manager, state: state, version: "test", logger: logger,
-            onListening: { portContinuation.yield($0) })
-        let watcher = EngineWatcher(engine: engine, state: state, manager: manager, relistInterval: .seconds(2), logger: logger)
-        let group = ServiceGroup(services: [watcher, app], logger: logger)
+        let daemon = try DTMADaemon(config: config, version: "test", logger: logger) { portContinuation.yield($0) }
+        let group = ServiceGroup(services: daemon.services, logger: logger)
         let running = Task { try await group.run() }
         var iterator = ports.makeAsyncIterator()
         guard let port = await iterator.next() else { throw DockerEngineError.clientShutDown }
-        return LiveDTMA(engine: engine, state: state, port: port, group: group, running: running)
+        return LiveDTMA(engine: daemon.engine, state: daemon.state, port: port, group: group, running: running)
     }
 
     private init(engine: DockerEngineClient, state: StateModel, port: Int, group: ServiceGroup, running: Task<Void, any Error>) {
@@ -86,9 +82,38 @@ final class LiveDTMA: Sendable {
     }
 }
 
+/// Every log line of a live dtma, at every level, for tests that look for what must never be logged.
+final class LogCapture: Sendable {
+    private let lines = NIOLockedValueBox<[String]>([])
+
+    var all: [String] { lines.withLockedValue { $0 } }
+
+    func handler() -> some LogHandler {
+        CapturingHandler(capture: self)
+    }
+
+    private struct CapturingHandler: LogHandler {
+        let capture: LogCapture
+        var metadata: Logger.Metadata = [:]
+        var logLevel: Logger.Level = .trace
+
+        subscript(metadataKey key: String) -> Logger.Metadata.Value? {
+            get { metadata[key] }
+            set { metadata[key] = newValue }
+        }
+
+        func log(event: LogEvent) {
+            let merged = metadata.merging(event.metadata ?? [:]) { _, new in new }
+            capture.lines.withLockedValue { $0.append("\(event.level) \(event.message) \(merged)") }
+        }
+    }
+}
+
 /// Runs `body` against a fresh dtma, then removes every container carrying the test's tag and stops dtma.
-func withLiveDTMA(tag: String = uniqueTag(), _ body: (LiveDTMA, String) async throws -> Void) async throws {
-    let dtma = try await LiveDTMA.start()
+func withLiveDTMA(
+    tag: String = uniqueTag(), environment: [String: String] = [:], _ body: (LiveDTMA, String) async throws -> Void
+) async throws {
+    let dtma = try await LiveDTMA.start(environment: environment)
     do {
         try await body(dtma, tag)
     } catch {

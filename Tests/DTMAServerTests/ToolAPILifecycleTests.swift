@@ -1,5 +1,6 @@
 import DockerEngine
 import Foundation
+import DTMATestSupport
 import Testing
 
 @Suite("Tool API against the real engine", .requiresEngine)
@@ -152,15 +153,6 @@ struct ToolAPILifecycleTests {
     }
 }
 
-/// Polls for at most `seconds`.
-func eventually(seconds: Double = 10, _ condition: () async throws -> Bool) async throws -> Bool {
-    let deadline = ContinuousClock.now + .milliseconds(Int(seconds * 1000))
-    while ContinuousClock.now < deadline {
-        if try await condition() { return true }
-        try await Task.sleep(for: .milliseconds(50))
-    }
-    return try await condition()
-}
 
 /// A TCP listener on 127.0.0.1 that holds a port the way another program on the droplet would.
 final class LoopbackListener: Sendable {

@@ -1,3 +1,4 @@
+import DTMATestSupport
 import DockerEngine
 import Testing
 

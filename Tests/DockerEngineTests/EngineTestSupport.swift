@@ -1,5 +1,6 @@
 import DockerEngine
 import Foundation
+import DTMATestSupport
 import Testing
 
 /// Integration tests run against the real engine. Where `DTMA_REQUIRE_DOCKER=1` (scripts/test.sh, CI)
@@ -66,12 +67,3 @@ extension DockerOutputFrame {
     var text: String { String(decoding: payload, as: UTF8.self) }
 }
 
-/// Polls `condition` every 50 ms for at most `seconds`; for state that the engine changes on its own.
-func eventually(seconds: Double = 10, _ condition: () async throws -> Bool) async throws -> Bool {
-    let deadline = ContinuousClock.now + .milliseconds(Int(seconds * 1000))
-    while ContinuousClock.now < deadline {
-        if try await condition() { return true }
-        try await Task.sleep(for: .milliseconds(50))
-    }
-    return try await condition()
-}

@@ -1,3 +1,4 @@
+import ControlPlane
 import DockerEngine
 import Foundation
 
@@ -13,6 +14,16 @@ public struct DTMAConfig: Sendable {
     public var listenHost: String
     public var listenPort: Int
     public var engine: EngineEndpoint
+    /// `DTMA_HEARTBEAT_INTERVAL_SECONDS`, default 60 as the original.
+    public var heartbeatInterval: Duration
+    /// `DTMA_CONTROL_PLANE_CA_FILE`: an extra CA for a private control plane.
+    public var controlPlaneCAFile: String?
+    /// `DTMA_ALLOW_INSECURE_CONTROL_PLANE=1` lets `http://` through, for development only.
+    public var allowInsecureControlPlane: Bool
+    /// Seconds between SIGTERM and SIGKILL when a tool is stopped (`DTMA_STOP_TIMEOUT_SECONDS`).
+    public var stopTimeoutSeconds: Int
+    /// How often the engine watcher relists everything besides following events.
+    public var relistInterval: Duration
     /// Things worth a warning line at start-up (never containing a secret).
     public var warnings: [String]
 
@@ -78,6 +89,44 @@ public struct DTMAConfig: Sendable {
         } catch {
             throw LoadError.invalidValue(name: "DOCKER_HOST", reason: "\(error)")
         }
+        let intervalText = values["DTMA_HEARTBEAT_INTERVAL_SECONDS"] ?? "60"
+        guard let interval = Double(intervalText), (0.1...3600).contains(interval) else {
+            throw LoadError.invalidValue(name: "DTMA_HEARTBEAT_INTERVAL_SECONDS", reason: "'\(intervalText)' is not between 0.1 and 3600")
+        }
+        heartbeatInterval = .milliseconds(Int(interval * 1000))
+        let stopText = values["DTMA_STOP_TIMEOUT_SECONDS"] ?? "10"
+        guard let stop = Int(stopText), (0...300).contains(stop) else {
+            throw LoadError.invalidValue(name: "DTMA_STOP_TIMEOUT_SECONDS", reason: "'\(stopText)' is not between 0 and 300")
+        }
+        stopTimeoutSeconds = stop
+        let relistText = values["DTMA_RELIST_INTERVAL_SECONDS"] ?? "30"
+        guard let relist = Int(relistText), (1...3600).contains(relist) else {
+            throw LoadError.invalidValue(name: "DTMA_RELIST_INTERVAL_SECONDS", reason: "'\(relistText)' is not between 1 and 3600")
+        }
+        relistInterval = .seconds(relist)
+        controlPlaneCAFile = values["DTMA_CONTROL_PLANE_CA_FILE"]
+        allowInsecureControlPlane = values["DTMA_ALLOW_INSECURE_CONTROL_PLANE"] == "1"
+        if let url = controlPlaneURL {
+            do {
+                try ControlPlaneClient.validate(url: url, allowInsecureHTTP: allowInsecureControlPlane)
+            } catch {
+                throw LoadError.invalidValue(name: "AGENTOPIA_API_BASE_URL", reason: "\(error)")
+            }
+            if outboundToken == nil { warnings.append("AGENTOPIA_API_BASE_URL is set but DTMA_BEARER_TOKEN is not: no heartbeats, no secrets") }
+        }
+    }
+
+    /// The control plane client's settings, when both its URL and dtma's token are configured.
+    public var controlPlane: ControlPlaneClient.Configuration? {
+        guard let url = controlPlaneURL, let token = outboundToken else { return nil }
+        return controlPlaneClientConfiguration(url: url, token: token)
+    }
+
+    private func controlPlaneClientConfiguration(url: String, token: String) -> ControlPlaneClient.Configuration {
+        var configuration = ControlPlaneClient.Configuration(baseURL: url, bearerToken: token)
+        configuration.caFile = controlPlaneCAFile
+        configuration.allowInsecureHTTP = allowInsecureControlPlane
+        return configuration
     }
 
     /// Which settings are present, for `/status` (booleans only: never a value).

@@ -100,8 +100,8 @@ public struct SystemSampler: Service {
     public func run() async throws {
         try? await cancelWhenGracefulShutdown {
             var reader = SystemReader()
-            _ = reader.read()
-            try await Task.sleep(for: .milliseconds(500))  // a first CPU figure needs two readings
+            state.setSystem(reader.read())  // memory and disk now; CPU load needs a second reading
+            try await Task.sleep(for: .milliseconds(500))
             while !Task.isCancelled {
                 state.setSystem(reader.read())
                 try await Task.sleep(for: interval)

@@ -11,6 +11,16 @@ public final class StateModel: Sendable {
         public var engineVersion: String?
         public var lastEngineError: String?
         public var system: SystemSnapshot?
+        public var heartbeat: HeartbeatStatus?
+    }
+
+    /// How the last heartbeats went; nil while heartbeats are off.
+    public struct HeartbeatStatus: Sendable, Equatable {
+        public var sequence: UInt64
+        public var lastAttemptAt: Date
+        public var lastSuccessAt: Date?
+        public var lastError: String?
+        public var consecutiveFailures: Int
     }
 
     private struct State {
@@ -20,6 +30,7 @@ public final class StateModel: Sendable {
         var engineVersion: String?
         var lastEngineError: String?
         var system: SystemSnapshot?
+        var heartbeat: HeartbeatStatus?
     }
 
     private let state = NIOLockedValueBox(State())
@@ -31,7 +42,7 @@ public final class StateModel: Sendable {
             Snapshot(
                 tools: state.tools.values.sorted { $0.instanceName < $1.instanceName },
                 engineReachable: state.engineReachable, engineVersion: state.engineVersion,
-                lastEngineError: state.lastEngineError, system: state.system)
+                lastEngineError: state.lastEngineError, system: state.system, heartbeat: state.heartbeat)
         }
     }
 
@@ -67,6 +78,15 @@ public final class StateModel: Sendable {
             state.engineReachable = reachable
             if let version { state.engineVersion = version }
             state.lastEngineError = reachable ? nil : error
+        }
+    }
+
+    public func recordHeartbeat(sequence: UInt64, at date: Date, error: String?, consecutiveFailures: Int) {
+        mutate { state in
+            let lastSuccess = error == nil ? date : state.heartbeat?.lastSuccessAt
+            state.heartbeat = HeartbeatStatus(
+                sequence: sequence, lastAttemptAt: date, lastSuccessAt: lastSuccess, lastError: error,
+                consecutiveFailures: consecutiveFailures)
         }
     }
 

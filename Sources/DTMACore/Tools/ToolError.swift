@@ -11,6 +11,8 @@ public enum ToolError: Error, Sendable, Equatable, CustomStringConvertible {
     case nameTaken(instance: String)
     case portConflict(port: String, heldBy: String?)
     case imagePullFailed(image: String, reason: String)
+    /// The control plane's secrets for the tool could not be fetched; nothing was created.
+    case secretsUnavailable(instance: String, reason: String)
     case engine(DockerEngineError)
 
     public var description: String {
@@ -23,6 +25,7 @@ public enum ToolError: Error, Sendable, Equatable, CustomStringConvertible {
         case .portConflict(let port, let heldBy):
             heldBy.map { "host port \(port) is already used by tool '\($0)'" } ?? "host port \(port) is already in use on this host"
         case .imagePullFailed(let image, let reason): "cannot pull \(image): \(reason)"
+        case .secretsUnavailable(let instance, let reason): "cannot fetch the secrets of '\(instance)' from the control plane: \(reason)"
         case .engine(let error): "\(error)"
         }
     }

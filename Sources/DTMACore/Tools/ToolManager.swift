@@ -17,20 +17,52 @@ public final class ToolManager: Sendable {
     let dtmaVersion: String
     /// Seconds between SIGTERM and SIGKILL when stopping a tool.
     let stopTimeoutSeconds: Int
+    /// The control plane's secrets for a tool instance (name → value, nil for unset); nil when
+    /// dtma has no control plane configured.
+    public typealias SecretsSource = @Sendable (_ toolInstanceID: String) async throws -> [String: String?]
+    let secrets: SecretsSource?
     private let locks = InstanceLocks()
 
-    public init(engine: DockerEngineClient, state: StateModel, dtmaVersion: String, stopTimeoutSeconds: Int = 10, logger: Logger) {
+    public init(
+        engine: DockerEngineClient, state: StateModel, dtmaVersion: String, stopTimeoutSeconds: Int = 10,
+        secrets: SecretsSource? = nil, logger: Logger
+    ) {
         self.engine = engine
         self.state = state
         self.dtmaVersion = dtmaVersion
         self.stopTimeoutSeconds = stopTimeoutSeconds
+        self.secrets = secrets
         self.logger = logger
     }
 
     public func deploy(_ spec: ToolSpec) async throws -> DeployOutcome {
-        try await locks.withLock(spec.instanceName) {
+        let spec = try await withSecrets(spec)
+        return try await locks.withLock(spec.instanceName) {
             try await self.deployLocked(spec)
         }
+    }
+
+    /// Adds the control plane's secrets to the environment (they win over the request's values).
+    /// A failed fetch fails the deploy before anything is created.
+    private func withSecrets(_ spec: ToolSpec) async throws -> ToolSpec {
+        guard let secrets else { return spec }
+        let fetched: [String: String?]
+        do {
+            fetched = try await secrets(spec.accountToolInstanceId)
+        } catch {
+            throw ToolError.secretsUnavailable(instance: spec.instanceName, reason: "\(error)")
+        }
+        var spec = spec
+        for name in fetched.keys.sorted() {
+            guard let value = fetched[name] ?? nil else { continue }
+            guard NameRules.isEnvironmentName(Substring(name)), !value.utf8.contains(0) else {
+                logger.warning("skipping a secret whose name is not an environment variable name", metadata: ["instance": "\(spec.instanceName)"])
+                continue
+            }
+            spec.env.removeAll { $0.hasPrefix(name + "=") }
+            spec.env.append("\(name)=\(value)")
+        }
+        return spec
     }
 
     public func start(_ instance: String) async throws -> ContainerInspect {

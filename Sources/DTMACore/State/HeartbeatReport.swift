@@ -1,0 +1,52 @@
+import ControlPlane
+import DockerEngine
+import Foundation
+
+/// The heartbeat body from a state snapshot: every tool with the contract's `status_on_toolbox`
+/// and its container and probe details in `runtime_details`.
+public enum HeartbeatReport {
+    public typealias Payload = HeartbeatPayload<SystemSnapshot, RuntimeDetails>
+
+    public struct RuntimeDetails: Encodable, Sendable {
+        public var containerID: String?
+        public var image: String
+        public var state: ContainerState?
+        public var ports: [String: [PortBinding]?]
+        public var uptimeSeconds: Int?
+        public var restartCount: Int
+        public var exitCode: Int?
+        public var operation: String?
+        /// Why it is in error, or what the current operation is doing.
+        public var detail: String?
+
+        enum CodingKeys: String, CodingKey {
+            case containerID = "container_id", image, state, ports, uptimeSeconds = "uptime_seconds"
+            case restartCount = "restart_count", exitCode = "exit_code", operation, detail
+        }
+    }
+
+    public static func payload(
+        _ snapshot: StateModel.Snapshot, sequence: UInt64, status: String, dtmaVersion: String, now: Date = Date()
+    ) -> Payload {
+        Payload(
+            dtmaVersion: dtmaVersion, sequence: sequence, status: status, timestamp: now.formatted(.iso8601),
+            systemStatus: snapshot.system,
+            toolStatuses: snapshot.tools.map { tool in
+                .init(
+                    accountToolInstanceId: tool.accountToolInstanceId, instanceName: tool.instanceName,
+                    statusOnToolbox: tool.statusOnToolbox,
+                    runtimeDetails: RuntimeDetails(
+                        containerID: tool.containerID, image: tool.image, state: tool.containerState, ports: tool.ports,
+                        uptimeSeconds: tool.uptimeSeconds(now: now), restartCount: tool.restartCount,
+                        exitCode: tool.containerState.flatMap { $0.running ? nil : $0.exitCode },
+                        operation: tool.operation?.rawValue, detail: tool.detail))
+            },
+            engine: .init(reachable: snapshot.engineReachable, version: snapshot.engineVersion, error: snapshot.lastEngineError))
+    }
+
+    public static func body(
+        _ snapshot: StateModel.Snapshot, sequence: UInt64, status: String, dtmaVersion: String
+    ) throws -> [UInt8] {
+        [UInt8](try JSONEncoder().encode(payload(snapshot, sequence: sequence, status: status, dtmaVersion: dtmaVersion)))
+    }
+}

@@ -1,0 +1,55 @@
+import ControlPlane
+import DTMACore
+import DockerEngine
+import Hummingbird
+import Logging
+import ServiceLifecycle
+
+/// Everything `dtma serve` runs, wired from a configuration: the API, the engine watcher, the
+/// system sampler and, when a control plane is configured, the heartbeat loop and secret fetches.
+public struct DTMADaemon: Sendable {
+    public let engine: DockerEngineClient
+    public let state: StateModel
+    public let manager: ToolManager
+    public let services: [any Service]
+
+    public init(config: DTMAConfig, version: String, logger: Logger, onListening: @escaping @Sendable (Int) async -> Void = { _ in }) throws {
+        func child(_ label: String) -> Logger {
+            var child = logger
+            child[metadataKey: "component"] = "\(label)"
+            return child
+        }
+        let engine = DockerEngineClient(endpoint: config.engine, logger: child("engine"))
+        let state = StateModel()
+        var services: [any Service] = []
+        var secrets: ToolManager.SecretsSource?
+        if var settings = config.controlPlane {
+            settings.userAgent = "dtma/\(version)"
+            // Two clients, so that a slow heartbeat never holds up a deploy's secret fetch.
+            let secretsClient = try ControlPlaneClient(configuration: settings)
+            secrets = { try await secretsClient.fetchToolSecrets(toolInstanceID: $0) }
+            services.append(HeartbeatLoop(
+                client: try ControlPlaneClient(configuration: settings), interval: config.heartbeatInterval,
+                logger: child("heartbeat"),
+                beforeFirstBeat: {
+                    // Up to 5 s for the first look at the engine, so the first beat lists the tools.
+                    for _ in 0..<50 where !state.engineReachable { try? await Task.sleep(for: .milliseconds(100)) }
+                },
+                makeBody: { sequence, status in
+                    try HeartbeatReport.body(state.snapshot(), sequence: sequence, status: status, dtmaVersion: version)
+                },
+                record: { state.recordHeartbeat(sequence: $0.sequence, at: $0.at, error: $0.error, consecutiveFailures: $0.consecutiveFailures) }))
+        } else {
+            logger.notice("heartbeats and secrets are off: AGENTOPIA_API_BASE_URL and DTMA_BEARER_TOKEN are not both set")
+        }
+        let manager = ToolManager(engine: engine, state: state, dtmaVersion: version, stopTimeoutSeconds: config.stopTimeoutSeconds, secrets: secrets, logger: child("tools"))
+        services.append(EngineWatcher(engine: engine, state: state, manager: manager, relistInterval: config.relistInterval, logger: child("watcher")))
+        services.append(SystemSampler(state: state))
+        services.append(DTMAServer.makeApplication(
+            config: config, manager: manager, state: state, version: version, logger: child("api"), onListening: onListening))
+        self.engine = engine
+        self.state = state
+        self.manager = manager
+        self.services = services
+    }
+}
