@@ -52,6 +52,20 @@ let package = Package(
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
             ]
         ),
+        // libsystemd (Debian libsystemd-dev): sd_notify, the watchdog, the journal.
+        .systemLibrary(name: "CSystemd", pkgConfig: "libsystemd", providers: [.apt(["libsystemd-dev"])]),
+        // Life under systemd: READY/STATUS/STOPPING, a watchdog that proves the event loops answer, journald logs.
+        .target(
+            name: "Systemd",
+            dependencies: [
+                "CSystemd",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+            ]
+        ),
         // The domain: tool specs, the tool manager, the state model, configuration, system figures.
         .target(
             name: "DTMACore",
@@ -77,7 +91,10 @@ let package = Package(
                 "DockerEngine",
                 "DTMACore",
                 "DTMAServer",
+                "Systemd",
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]
@@ -88,6 +105,7 @@ let package = Package(
             dependencies: ["DockerEngine"]
         ),
         .testTarget(name: "DTMACoreTests", dependencies: ["DTMACore"]),
+        .testTarget(name: "SystemdTests", dependencies: ["Systemd", "DTMATestSupport"]),
         // Shared by the test targets: the stand-in control plane, polling helpers.
         .target(name: "DTMATestSupport", dependencies: ["ControlPlane"], path: "Tests/Support", exclude: ["Fixtures"]),
         .testTarget(

@@ -30,6 +30,7 @@ public struct DTMADaemon: Sendable {
             secrets = { try await secretsClient.fetchToolSecrets(toolInstanceID: $0) }
             services.append(HeartbeatLoop(
                 client: try ControlPlaneClient(configuration: settings), interval: config.heartbeatInterval,
+                firstBackoff: min(.seconds(5), config.heartbeatMaxBackoff), maxBackoff: config.heartbeatMaxBackoff,
                 logger: child("heartbeat"),
                 beforeFirstBeat: {
                     // Up to 5 s for the first look at the engine, so the first beat lists the tools.

@@ -3,7 +3,9 @@ import DTMACore
 import DTMAServer
 import Foundation
 import Logging
+import NIOPosix
 import ServiceLifecycle
+import Systemd
 
 /// `dtma serve`: the daemon. Serves the control plane's API, keeps the state model in step with
 /// the engine, and samples the droplet's figures, until SIGTERM or SIGINT.
@@ -22,6 +24,7 @@ struct ServeCommand: AsyncParsableCommand {
               DTMA_LISTEN_ADDRESS                API address, default 0.0.0.0
               DOCKER_HOST                        engine address, default unix:///var/run/docker.sock
               DTMA_HEARTBEAT_INTERVAL_SECONDS    heartbeat interval, default 60
+              DTMA_HEARTBEAT_MAX_BACKOFF_SECONDS longest wait between failing heartbeats, default 300
               DTMA_CONTROL_PLANE_CA_FILE         extra CA bundle for a private control plane
               DTMA_ALLOW_INSECURE_CONTROL_PLANE  1 allows an http:// control plane (development only)
               DTMA_STOP_TIMEOUT_SECONDS          SIGTERM-to-SIGKILL grace when stopping a tool, default 10
@@ -35,7 +38,13 @@ struct ServeCommand: AsyncParsableCommand {
     func run() async throws {
         let environment = ProcessInfo.processInfo.environment
         let level = environment["DTMA_LOG_LEVEL"].flatMap(Logger.Level.init(rawValue:)) ?? .info
+        let journal = JournaldLogHandler.stderrIsJournal
         LoggingSystem.bootstrap { label in
+            if journal {
+                var handler = JournaldLogHandler(label: label)
+                handler.logLevel = level
+                return handler
+            }
             var handler = StreamLogHandler.standardError(label: label)
             handler.logLevel = level
             return handler
@@ -51,14 +60,48 @@ struct ServeCommand: AsyncParsableCommand {
         }
         for warning in config.warnings { logger.warning("\(warning)") }
 
+        let notifier = SystemdNotifier()
         let daemon = try DTMADaemon(config: config, version: DTMAVersion.current, logger: logger) { port in
             logger.info("API listening", metadata: ["address": "\(config.listenHost)", "port": "\(port)"])
+            notifier.ready(status: "API on \(config.listenHost):\(port)")
         }
+        // Graceful shutdown runs last to first: the watchdog pings until the very end, and
+        // STOPPING=1 goes out the moment SIGTERM arrives.
+        var services: [any Service] = []
+        if let interval = notifier.watchdogInterval() {
+            services.append(WatchdogService(notifier: notifier, interval: interval, logger: logger))
+        }
+        services += daemon.services
+        services.append(SystemdStatusService(notifier: notifier) { [state = daemon.state] in Self.statusLine(state.snapshot()) })
+        let stallHook = environment["DTMA_DEBUG_STALL_ON_SIGUSR1"] == "1" ? Self.installStallHook(logger: logger) : nil
         let group = ServiceGroup(
-            configuration: .init(services: daemon.services.map { .init(service: $0) }, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
+            configuration: .init(services: services.map { .init(service: $0) }, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
         logger.info("dtma starting", metadata: ["version": "\(DTMAVersion.current)", "engine": "\(config.engine)"])
         try await group.run()
         daemon.engine.shutdown()
+        stallHook?.cancel()
         logger.info("dtma stopped")
+    }
+
+    /// `engine reachable; 3 tools, 2 running; heartbeat ok`.
+    static func statusLine(_ snapshot: StateModel.Snapshot) -> String {
+        let running = snapshot.tools.filter { $0.statusOnToolbox == "running" }.count
+        var line = "engine \(snapshot.engineReachable ? "reachable" : "unreachable"); \(snapshot.tools.count) tools, \(running) running"
+        if let heartbeat = snapshot.heartbeat {
+            line += heartbeat.lastError == nil ? "; heartbeat ok" : "; heartbeat failing (\(heartbeat.consecutiveFailures))"
+        }
+        return line
+    }
+
+    /// For the watchdog test only: SIGUSR1 blocks one event loop for a minute, as a deadlock would.
+    static func installStallHook(logger: Logger) -> any DispatchSourceSignal {
+        signal(SIGUSR1, SIG_IGN)
+        let source = DispatchSource.makeSignalSource(signal: SIGUSR1, queue: .global())
+        source.setEventHandler {
+            logger.warning("debug hook: stalling an event loop for 60 s")
+            MultiThreadedEventLoopGroup.singleton.next().execute { sleep(60) }
+        }
+        source.resume()
+        return source
     }
 }

@@ -11,41 +11,17 @@ source scripts/lib.sh
 seconds=${1:-10}
 port=30555
 node_port=30556
-key=$(head -c 24 /dev/urandom | od -An -tx1 | tr -d ' \n')
-tag="bench-$$"
+source scripts/bench/lib.sh
 ensure_packages curl wrk bc docker.io busybox-static file
 command -v node >/dev/null || ensure_packages nodejs
 ensure_swift
 ensure_engine
 scripts/test-images.sh
-
-log "building dtma (release, static Swift runtime as shipped)"
-swift build -c release --static-swift-stdlib --product dtma >&2
-
-pids=()
-cleanup() {
-    for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
-    docker ps -aq --filter "label=dtma-bench=$tag" | xargs -r docker rm -f >/dev/null 2>&1 || true
-}
-trap cleanup EXIT
-
-BACKEND_TO_DTMA_API_KEY=$key DTMA_PORT=$port DTMA_LISTEN_ADDRESS=127.0.0.1 DTMA_LOG_LEVEL=warning \
-    .build/release/dtma serve --env-file /nonexistent &
-dtma_pid=$!
-pids+=("$dtma_pid")
-for _ in $(seq 50); do curl -sf "http://127.0.0.1:$port/health" >/dev/null && break; sleep 0.2; done
-
-api() { curl -sf -H "Authorization: Bearer $key" -H 'Content-Type: application/json' "$@"; }
-deploy() {
-    api -o /dev/null "http://127.0.0.1:$port/tools" -d "{\"dockerImageUrl\":\"dtma-test/busybox:latest\",
-        \"instanceNameOnToolbox\":\"$tag-$1\",\"accountToolInstanceId\":\"bench-$1\",\"labels\":{\"dtma-bench\":\"$tag\"},
-        \"resources\":{\"memoryMB\":16},\"probe\":{\"transport\":\"none\"},
-        \"baseConfigOverrideJson\":{\"Cmd\":[\"sleep\",\"3600\"]}}"
-}
-export -f deploy api
-export key port tag
-
-rss_kb() { awk '/^VmRSS/ { print $2 }' "/proc/$1/status"; }
+bench_build
+trap bench_cleanup EXIT
+bench_start_dtma "$port"
+dtma_pid=$DTMA_PID
+key=$BENCH_KEY
 
 # wrk prints latency percentiles with --latency; keep p50, p99 and req/s.
 measure() {
@@ -60,14 +36,12 @@ measure() {
 results=()
 deployed=0
 for count in 0 10 100; do
-    if [ "$count" -gt "$deployed" ]; then
-        log "deploying tools $deployed..$((count - 1))"
-        seq "$deployed" $((count - 1)) | xargs -P 4 -I{} bash -c 'deploy {}'
-        deployed=$count
-    fi
+    bench_deploy "$port" "$deployed" "$count"
+    deployed=$count
     if [ "$count" -eq 10 ]; then
         sleep 10
         dtma_rss=$(rss_kb "$dtma_pid")
+        dtma_anon=$(rss_anon_kb "$dtma_pid")
     fi
     results+=("$(measure "dtma /status, $count tools" "http://127.0.0.1:$port/status")")
 done
@@ -75,7 +49,7 @@ done
 log "Node.js peer: a bare HTTP server"
 node -e "require('http').createServer((q, s) => { s.setHeader('content-type', 'application/json'); s.end('{\"status\":\"ok\"}') }).listen($node_port, '127.0.0.1')" &
 node_pid=$!
-pids+=("$node_pid")
+bench_pids+=("$node_pid")
 for _ in $(seq 50); do curl -sf "http://127.0.0.1:$node_port/" >/dev/null && break; sleep 0.1; done
 sleep 3
 node_rss=$(rss_kb "$node_pid")
@@ -85,6 +59,6 @@ results+=("$(measure "dtma /health" "http://127.0.0.1:$port/health")")
 echo
 printf '%s\n' "${results[@]}"
 echo
-printf 'idle RSS: dtma with 10 tools %.1f MB, bare Node.js server %.1f MB (ratio %.2fx)\n' \
-    "$(echo "$dtma_rss / 1024" | bc -l)" "$(echo "$node_rss / 1024" | bc -l)" "$(echo "$dtma_rss / $node_rss" | bc -l)"
+printf 'idle RSS: dtma with 10 tools %.1f MB (%.1f MB anonymous, the rest shared code pages), bare Node.js server %.1f MB (ratio %.2fx)\n' \
+    "$(echo "$dtma_rss / 1024" | bc -l)" "$(echo "$dtma_anon / 1024" | bc -l)" "$(echo "$node_rss / 1024" | bc -l)" "$(echo "$dtma_rss / $node_rss" | bc -l)"
 echo "targets: p99 <= 2 ms at 100 tools; idle RSS <= 15 MB"

@@ -16,6 +16,8 @@ public struct DTMAConfig: Sendable {
     public var engine: EngineEndpoint
     /// `DTMA_HEARTBEAT_INTERVAL_SECONDS`, default 60 as the original.
     public var heartbeatInterval: Duration
+    /// `DTMA_HEARTBEAT_MAX_BACKOFF_SECONDS`: the longest wait between failing heartbeats, default 300.
+    public var heartbeatMaxBackoff: Duration
     /// `DTMA_CONTROL_PLANE_CA_FILE`: an extra CA for a private control plane.
     public var controlPlaneCAFile: String?
     /// `DTMA_ALLOW_INSECURE_CONTROL_PLANE=1` lets `http://` through, for development only.
@@ -94,6 +96,11 @@ public struct DTMAConfig: Sendable {
             throw LoadError.invalidValue(name: "DTMA_HEARTBEAT_INTERVAL_SECONDS", reason: "'\(intervalText)' is not between 0.1 and 3600")
         }
         heartbeatInterval = .milliseconds(Int(interval * 1000))
+        let backoffText = values["DTMA_HEARTBEAT_MAX_BACKOFF_SECONDS"] ?? "300"
+        guard let backoff = Double(backoffText), (0.1...3600).contains(backoff) else {
+            throw LoadError.invalidValue(name: "DTMA_HEARTBEAT_MAX_BACKOFF_SECONDS", reason: "'\(backoffText)' is not between 0.1 and 3600")
+        }
+        heartbeatMaxBackoff = .milliseconds(Int(backoff * 1000))
         let stopText = values["DTMA_STOP_TIMEOUT_SECONDS"] ?? "10"
         guard let stop = Int(stopText), (0...300).contains(stop) else {
             throw LoadError.invalidValue(name: "DTMA_STOP_TIMEOUT_SECONDS", reason: "'\(stopText)' is not between 0 and 300")
