@@ -7,7 +7,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 cd "$here/.."
 source scripts/lib.sh
 
-ensure_packages ca-certificates curl file openssl python3 pkg-config docker.io busybox-static libcurl4-openssl-dev libsystemd-dev
+ensure_packages ca-certificates curl file openssl python3 pkg-config docker.io busybox-static libcurl4-openssl-dev libsystemd-dev systemd cloud-init
 ensure_swift
 ensure_engine
 scripts/test-images.sh
