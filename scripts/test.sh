@@ -11,6 +11,8 @@ ensure_packages ca-certificates curl file openssl python3 pkg-config docker.io b
 ensure_swift
 ensure_engine
 scripts/test-images.sh
+# The release binary, for the test that runs it in a bare Debian root filesystem.
+scripts/build-release.sh
 
 log "swift test"
 # Integration suites fail instead of skipping when the engine is required but missing.

@@ -94,6 +94,23 @@ struct DeploymentArtifactsTests {
         #expect(!rendered.output.contains("#cloud-config"))
     }
 
+    @Test(
+        "the release binary runs in a bare Debian root filesystem: no Swift toolchain needed",
+        .enabled(if: ProcessInfo.processInfo.environment["DTMA_REQUIRE_DOCKER"] == "1"
+            || FileManager.default.fileExists(atPath: "/var/run/docker.sock"))
+    )
+    func releaseBinaryInBareRoot() throws {
+        // scripts/test.sh builds dist/dtma (scripts/build-release.sh) and the image (scripts/test-images.sh).
+        let release = Self.root.appendingPathComponent("dist/dtma").path
+        try #require(FileManager.default.isExecutableFile(atPath: release), "run scripts/build-release.sh first")
+        let image = "dtma-test/debian-runtime:latest"
+        let version = try Self.run(["docker", "run", "--rm", "--network", "none", "-v", "\(release):/usr/local/bin/dtma:ro", image, "dtma", "version"])
+        #expect(version.status == 0, "\(version.output)")
+        #expect(version.output.hasPrefix("dtma "))
+        let swiftless = try Self.run(["docker", "run", "--rm", "--network", "none", image, "sh", "-c", "find / -xdev -name 'libswift*' | wc -l"])
+        #expect(swiftless.output.trimmingCharacters(in: .whitespacesAndNewlines) == "0", "the image holds no Swift runtime")
+    }
+
     @Test("install.sh installs with the right modes, keeps settings on a rerun, refuses a bad checksum, uninstalls")
     func installer() throws {
         let root = try Self.temporaryDirectory()
