@@ -40,6 +40,8 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
+        // A small MCP client, just enough to judge a server's health over Streamable HTTP (later SSE, stdio).
+        .target(name: "MCPProbe", dependencies: ["HTTP1", "HTTP1Client"]),
         // libcurl, for HTTPS to the control plane (Debian libcurl4-openssl-dev).
         .systemLibrary(name: "CCurl", pkgConfig: "libcurl", providers: [.apt(["libcurl4-openssl-dev"])]),
         // The control plane's side: an HTTPS client on libcurl, heartbeats, secrets.
@@ -105,6 +107,7 @@ let package = Package(
             dependencies: ["DockerEngine"]
         ),
         .testTarget(name: "DTMACoreTests", dependencies: ["DTMACore"]),
+        .testTarget(name: "MCPProbeTests", dependencies: ["MCPProbe", "DTMATestSupport"]),
         .testTarget(name: "SystemdTests", dependencies: ["Systemd", "DTMATestSupport"]),
         // Shared by the test targets: the stand-in control plane, polling helpers.
         .target(name: "DTMATestSupport", dependencies: ["ControlPlane"], path: "Tests/Support", exclude: ["Fixtures"]),

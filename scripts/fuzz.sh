@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Fuzzes the HTTP1 decoders (response parser, Docker frame decoder, line framer) with libFuzzer and
+# Fuzzes the HTTP1 decoders (response parser, Docker frame decoder, line framer, SSE parser) with libFuzzer and
 # AddressSanitizer. Each input runs through all three, whole and sliced (see Fuzz/HTTP1Fuzz).
 #   scripts/fuzz.sh [runs, default 1000000] [extra libFuzzer flags…]
 # Seeds: the recorded engine responses in Tests/HTTP1Tests/Recorded. New corpus: .build-fuzz/corpus.
@@ -23,6 +23,7 @@ for f in Tests/HTTP1Tests/Recorded/*.http; do
 done
 printf '\x03\x01\x00\x00\x00\x00\x00\x00\x04out\n\x02\x00\x00\x00\x00\x00\x00\x04err\n' >"$out/corpus/seed-frames"
 printf '\x05{"status":"a"}\r\n\n{"status":"b"}\n' >"$out/corpus/seed-lines"
+printf '\x02event: endpoint\r\ndata: /messages/?session_id=1\r\n\r\n: ping\rdata: x\r\r' >"$out/corpus/seed-events"
 
 log "running $runs inputs"
 "$out/http1-fuzz" -runs="$runs" -max_len=4096 -print_final_stats=1 "$@" "$out/corpus" 2>&1 | tee "$out/last-run.log" | tail -n 20

@@ -1,6 +1,7 @@
 // libFuzzer entry for the HTTP1 decoders, compiled together with Sources/HTTP1 by scripts/fuzz.sh.
 //
-// Every input goes through the response parser, the Docker frame decoder and the line framer twice:
+// Every input goes through the response parser, the Docker frame decoder, the line framer and the
+// server-sent event parser twice:
 // all at once, and in slices whose size the first byte picks. Besides crashes and sanitizer
 // reports, the oracle is that slicing never changes the outcome: same parts, or the same error.
 
@@ -67,6 +68,20 @@ func splitLines(_ input: ArraySlice<UInt8>, sliceSize: Int) -> Outcome<[UInt8], 
     }
 }
 
+func parseEvents(_ input: ArraySlice<UInt8>, sliceSize: Int) -> Outcome<ServerSentEvent, ServerSentEventError> {
+    var parser = ServerSentEventParser(maxEventBytes: 256)
+    var events: [ServerSentEvent] = []
+    do {
+        for slice in slices(input, size: sliceSize) {
+            parser.feed(slice)
+            while let event = try parser.next() { events.append(event) }
+        }
+        return .values(events)
+    } catch {
+        return .failure(events, error)
+    }
+}
+
 @_cdecl("LLVMFuzzerTestOneInput")
 public func fuzzOneInput(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
     guard size > 0 else { return 0 }
@@ -83,5 +98,6 @@ public func fuzzOneInput(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
     precondition(response == parseResponse(input, sliceSize: sliceSize, toHEAD: toHEAD), "parser depends on slicing")
     precondition(decodeFrames(input, sliceSize: whole) == decodeFrames(input, sliceSize: sliceSize), "frames depend on slicing")
     precondition(splitLines(input, sliceSize: whole) == splitLines(input, sliceSize: sliceSize), "lines depend on slicing")
+    precondition(parseEvents(input, sliceSize: whole) == parseEvents(input, sliceSize: sliceSize), "events depend on slicing")
     return 0
 }

@@ -1,0 +1,34 @@
+/// What one probe learned about an MCP server: the verdict and what backs it up.
+public struct MCPProbeResult: Sendable, Equatable, Codable {
+    public enum Verdict: String, Sendable, Codable {
+        /// The server answered MCP correctly.
+        case healthy
+        /// The server answered, but not (correct) MCP, or not in time.
+        case unhealthy
+        /// The probe itself could not run (our side): not the server's failure.
+        case probeError = "probe_error"
+    }
+
+    public enum Era: String, Sendable, Codable {
+        /// 2026-07-28: `server/discover`, no handshake, no session.
+        case modern
+        /// ≤ 2025-11-25: `initialize` → `notifications/initialized` → `ping`.
+        case legacy
+    }
+
+    public var verdict: Verdict
+    public var latencyMilliseconds: Double
+    public var era: Era?
+    public var protocolVersion: String?
+    public var serverName: String?
+    public var serverVersion: String?
+    public var toolNames: [String]?
+    /// In words, for an operator: what failed and where.
+    public var error: String?
+
+    public var toolCount: Int? { toolNames?.count }
+
+    static func failed(_ verdict: Verdict, _ error: String, after latency: Double, era: Era? = nil) -> MCPProbeResult {
+        MCPProbeResult(verdict: verdict, latencyMilliseconds: latency, era: era, error: error)
+    }
+}

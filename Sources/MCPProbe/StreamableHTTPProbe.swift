@@ -1,0 +1,167 @@
+import Foundation
+import HTTP1Client
+
+/// Judges an MCP server over Streamable HTTP by speaking MCP to it: `server/discover` in the
+/// 2026-07-28 era, else `initialize` → `notifications/initialized` → `ping` → `tools/list` in the
+/// legacy era, ending the session it opened. Never throws: every outcome is a result.
+public struct StreamableHTTPProbe: Sendable {
+    public var host: String
+    public var port: Int
+    public var path: String
+    public var timeout: Duration
+    /// The era that worked last time, tried first (mcp.md: cache the era, re-detect when it fails).
+    public var knownEra: MCPProbeResult.Era?
+
+    public init(host: String = "127.0.0.1", port: Int, path: String = "/mcp", timeout: Duration = .seconds(5), knownEra: MCPProbeResult.Era? = nil) {
+        self.host = host
+        self.port = port
+        self.path = path
+        self.timeout = timeout
+        self.knownEra = knownEra
+    }
+
+    public func run() async -> MCPProbeResult {
+        let started = ContinuousClock.now
+        func elapsed() -> Double {
+            let duration = ContinuousClock.now - started
+            return Double(duration.components.seconds) * 1000 + Double(duration.components.attoseconds) / 1e15
+        }
+        var configuration = HTTP1Client.Configuration()
+        configuration.maxConnections = 2
+        configuration.connectTimeout = timeout
+        configuration.requestTimeout = timeout
+        configuration.maxResponseBytes = MCPHTTPExchange.maxBodyBytes
+        let client = HTTP1Client(endpoint: .tcp(host: host, port: port), configuration: configuration)
+        defer { client.shutdown() }
+        do {
+            var result = try await withDeadline(timeout) {
+                if knownEra != .legacy, let modern = try await modern(client) { return modern }
+                return try await legacy(client)
+            }
+            result.latencyMilliseconds = elapsed()
+            return result
+        } catch MCPProbeFailure.server(let reason) {
+            return .failed(.unhealthy, reason, after: elapsed())
+        } catch MCPProbeFailure.ours(let reason) {
+            return .failed(.probeError, reason, after: elapsed())
+        } catch let error as HTTP1ClientError {
+            switch error {
+            case .invalidRequest, .shutDown, .busy: return .failed(.probeError, "\(error)", after: elapsed())
+            default: return .failed(.unhealthy, "\(error)", after: elapsed())
+            }
+        } catch is DeadlineExceeded {
+            return .failed(.unhealthy, "no MCP answer within \(timeout)", after: elapsed())
+        } catch {
+            return .failed(.unhealthy, "\(error)", after: elapsed())
+        }
+    }
+
+    // MARK: 2026-07-28
+
+    /// Nil when the server does not speak the modern era (then the legacy handshake is tried).
+    private func modern(_ client: HTTP1Client) async throws -> MCPProbeResult? {
+        var exchange = MCPHTTPExchange(client: client, path: path)
+        exchange.protocolVersion = MCPProtocol.modernVersion
+        let reply = try await exchange.send(JSONRPCRequest(id: 1, method: "server/discover", params: Self.modernParams()))
+        if [401, 403].contains(reply.status) { return Self.aliveBehindAuth(reply.status) }
+        guard reply.status == 200, let result = reply.message?.result else { return nil }
+        let serverInfo = result["_meta"]?["io.modelcontextprotocol/serverInfo"] ?? result["serverInfo"]
+        var outcome = MCPProbeResult(
+            verdict: .healthy, latencyMilliseconds: 0, era: .modern,
+            protocolVersion: result["supportedVersions"]?.array?.compactMap(\.string).max() ?? MCPProtocol.modernVersion,
+            serverName: serverInfo?["name"]?.string, serverVersion: serverInfo?["version"]?.string)
+        if result["capabilities"]?["tools"] != nil {
+            outcome.toolNames = try await listTools(exchange, params: Self.modernParams())
+        }
+        return outcome
+    }
+
+    static func modernParams(_ extra: [String: JSONValue] = [:]) -> JSONValue {
+        var params = extra
+        params["_meta"] = .object([
+            "io.modelcontextprotocol/protocolVersion": .string(MCPProtocol.modernVersion),
+            "io.modelcontextprotocol/clientCapabilities": .object([:]),
+            "io.modelcontextprotocol/clientInfo": MCPProtocol.clientInfo,
+        ])
+        return .object(params)
+    }
+
+    // MARK: ≤ 2025-11-25
+
+    private func legacy(_ client: HTTP1Client) async throws -> MCPProbeResult {
+        var exchange = MCPHTTPExchange(client: client, path: path)
+        let initialize = try await exchange.send(JSONRPCRequest(id: 1, method: "initialize", params: .object([
+            "protocolVersion": .string(MCPProtocol.legacyVersion), "capabilities": .object([:]), "clientInfo": MCPProtocol.clientInfo,
+        ])))
+        if [401, 403].contains(initialize.status) { return Self.aliveBehindAuth(initialize.status) }
+        guard initialize.status == 200 else { throw MCPProbeFailure.server("initialize answered HTTP \(initialize.status)") }
+        if let error = initialize.message?.error { throw MCPProbeFailure.server("initialize failed: \(error.message) (\(error.code))") }
+        guard let result = initialize.message?.result, let version = result["protocolVersion"]?.string else {
+            throw MCPProbeFailure.server("initialize answered without a protocol version")
+        }
+        exchange.sessionID = initialize.headers["Mcp-Session-Id"]
+        exchange.protocolVersion = version
+        do {
+            let initialized = try await exchange.send(JSONRPCRequest(method: "notifications/initialized"))
+            guard (200..<300).contains(initialized.status) else {
+                throw MCPProbeFailure.server("notifications/initialized answered HTTP \(initialized.status)")
+            }
+            let ping = try await exchange.send(JSONRPCRequest(id: 2, method: "ping", params: .object([:])))
+            guard ping.message?.result != nil else {
+                throw MCPProbeFailure.server("ping failed: \(ping.message?.error?.message ?? "HTTP \(ping.status)")")
+            }
+            var outcome = MCPProbeResult(
+                verdict: .healthy, latencyMilliseconds: 0, era: .legacy, protocolVersion: version,
+                serverName: result["serverInfo"]?["name"]?.string, serverVersion: result["serverInfo"]?["version"]?.string)
+            if result["capabilities"]?["tools"] != nil {
+                outcome.toolNames = try await listTools(exchange, params: .object([:]))
+            }
+            await exchange.endSession()
+            return outcome
+        } catch {
+            await exchange.endSession()
+            throw error
+        }
+    }
+
+    /// `tools/list`, following `nextCursor` for at most 20 pages.
+    private func listTools(_ exchange: MCPHTTPExchange, params: JSONValue) async throws -> [String] {
+        var names: [String] = []
+        var cursor: String?
+        for page in 0..<20 {
+            var pageParams = params
+            if let cursor, case .object(var object) = pageParams {
+                object["cursor"] = .string(cursor)
+                pageParams = .object(object)
+            }
+            let reply = try await exchange.send(JSONRPCRequest(id: 10 + page, method: "tools/list", params: pageParams))
+            guard let result = reply.message?.result else {
+                throw MCPProbeFailure.server("tools/list failed: \(reply.message?.error?.message ?? "HTTP \(reply.status)")")
+            }
+            names += result["tools"]?.array?.compactMap { $0["name"]?.string } ?? []
+            cursor = result["nextCursor"]?.string
+            if cursor == nil { break }
+        }
+        return names
+    }
+
+    /// mcp.md: a 401/403 from a server with its own auth means it is alive.
+    static func aliveBehindAuth(_ status: Int) -> MCPProbeResult {
+        MCPProbeResult(verdict: .healthy, latencyMilliseconds: 0, error: "alive, but requires authorization (HTTP \(status))")
+    }
+}
+
+struct DeadlineExceeded: Error {}
+
+/// Runs `operation`, cancelling it when `limit` passes.
+func withDeadline<Result: Sendable>(_ limit: Duration, _ operation: @escaping @Sendable () async throws -> Result) async throws -> Result {
+    try await withThrowingTaskGroup(of: Result.self) { group in
+        group.addTask { try await operation() }
+        group.addTask {
+            try await Task.sleep(for: limit)
+            throw DeadlineExceeded()
+        }
+        defer { group.cancelAll() }
+        return try await group.next()!
+    }
+}

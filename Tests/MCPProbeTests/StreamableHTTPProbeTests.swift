@@ -1,0 +1,68 @@
+import DTMATestSupport
+import Foundation
+import MCPProbe
+import Testing
+
+@Suite("MCP probe over Streamable HTTP, against the official Python SDK's server", .serialized,
+       .enabled(if: MCPServerFixture.available || ProcessInfo.processInfo.environment["DTMA_REQUIRE_DOCKER"] == "1"))
+struct StreamableHTTPProbeTests {
+    @Test("a server answering in SSE is healthy in the 2026-07-28 era, with its name and tools")
+    func modernSSE() async throws {
+        let server = try await MCPServerFixture()
+        defer { server.stop() }
+        let result = await StreamableHTTPProbe(port: server.port).run()
+        #expect(result.verdict == .healthy, "\(result.error ?? "")")
+        #expect(result.era == .modern)
+        #expect(result.protocolVersion == "2026-07-28")
+        #expect(result.serverName == "dtma-fixture")
+        #expect(result.toolNames?.sorted() == ["add", "echo"])
+        #expect(result.latencyMilliseconds > 0)
+    }
+
+    @Test("the legacy handshake works on SSE and JSON replies, and never leaks a session", arguments: [[], ["--json"]])
+    func legacy(arguments: [String]) async throws {
+        let server = try await MCPServerFixture(arguments: arguments)
+        defer { server.stop() }
+        for _ in 0..<3 {
+            let result = await StreamableHTTPProbe(port: server.port, knownEra: .legacy).run()
+            #expect(result.verdict == .healthy, "\(result.error ?? "")")
+            #expect(result.era == .legacy)
+            #expect(result.protocolVersion == "2025-11-25")
+            #expect(result.toolNames?.sorted() == ["add", "echo"])
+        }
+        try await Task.sleep(for: .milliseconds(200))
+        let sessions = server.sessions
+        #expect(sessions.created.count == 3)
+        #expect(sessions.created == sessions.terminated, "every probe session ended with DELETE")
+    }
+
+    @Test("a plain HTTP server that is not MCP is unhealthy, with the reason")
+    func notMCP() async throws {
+        let server = try await MCPServerFixture(plainHTTP: true)
+        defer { server.stop() }
+        let result = await StreamableHTTPProbe(port: server.port).run()
+        #expect(result.verdict == .unhealthy)
+        #expect(result.error?.contains("initialize answered HTTP 501") == true, "\(result.error ?? "")")
+    }
+
+    @Test("nothing listening is unhealthy; a server that never answers is cut off at the timeout")
+    func silentAndClosed() async throws {
+        let closed = await StreamableHTTPProbe(port: try MCPServerFixture.freePort(), timeout: .seconds(2)).run()
+        #expect(closed.verdict == .unhealthy)
+        #expect(closed.error?.contains("Connection refused") == true, "\(closed.error ?? "")")
+
+        let listener = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        defer { close(listener) }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        _ = withUnsafeMutablePointer(to: &address) { pointer in
+            pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(listener, $0, length) + listen(listener, 8) + getsockname(listener, $0, &length) }
+        }
+        let started = ContinuousClock.now
+        let silent = await StreamableHTTPProbe(port: Int(UInt16(bigEndian: address.sin_port)), timeout: .seconds(1)).run()
+        #expect(silent.verdict == .unhealthy)
+        #expect(ContinuousClock.now - started < .seconds(5), "bounded by the timeout")
+    }
+}
