@@ -38,11 +38,11 @@ struct StreamableHTTPProbeTests {
 
     @Test("a plain HTTP server that is not MCP is unhealthy, with the reason")
     func notMCP() async throws {
-        let server = try await MCPServerFixture(plainHTTP: true)
+        let server = try await MCPServerFixture(transport: "plain")
         defer { server.stop() }
         let result = await StreamableHTTPProbe(port: server.port).run()
         #expect(result.verdict == .unhealthy)
-        #expect(result.error?.contains("initialize answered HTTP 501") == true, "\(result.error ?? "")")
+        #expect(result.error?.contains("initialize answered HTTP 404") == true, "\(result.error ?? "")")
     }
 
     @Test("nothing listening is unhealthy; a server that never answers is cut off at the timeout")

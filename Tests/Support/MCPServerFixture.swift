@@ -1,7 +1,7 @@
 import Foundation
 
 /// A real MCP server from PyPI's `mcp` SDK (Fixtures/mcp_server.py), run on loopback; or, for the
-/// failure cases, a plain HTTP server that is not MCP.
+/// failure cases, an HTTP server that is not MCP.
 public final class MCPServerFixture: Sendable {
     static let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Fixtures/mcp_server.py")
     /// The virtual environment scripts/test.sh fills with the pinned `mcp` release.
@@ -12,24 +12,26 @@ public final class MCPServerFixture: Sendable {
     public let log: URL
     private let process: Process
 
-    /// `arguments` after the port: `["--json"]` for JSON replies.
-    public init(transport: String = "streamable-http", arguments: [String] = [], plainHTTP: Bool = false) async throws {
+    /// `arguments` after the port: `["--json"]` for JSON replies. Transport `plain` is not MCP at all.
+    public init(transport: String = "streamable-http", arguments: [String] = []) async throws {
         port = try Self.freePort()
         log = FileManager.default.temporaryDirectory.appendingPathComponent("dtma-mcp-\(UUID().uuidString).log")
         FileManager.default.createFile(atPath: log.path, contents: nil)
         process = Process()
-        process.executableURL = URL(fileURLWithPath: plainHTTP ? "/usr/bin/python3" : Self.python)
-        process.arguments = plainHTTP
-            ? ["-m", "http.server", "--bind", "127.0.0.1", String(port)]
-            : [Self.script.path, transport, String(port)] + arguments
+        process.executableURL = URL(fileURLWithPath: Self.python)
+        process.arguments = [Self.script.path, transport, String(port)] + arguments
         process.currentDirectoryURL = FileManager.default.temporaryDirectory
         process.environment = ["PYTHONUNBUFFERED": "1", "PATH": "/usr/bin:/bin"]
         let output = try FileHandle(forWritingTo: log)  // one handle: two would overwrite each other
         process.standardOutput = output
         process.standardError = output
         try process.run()
-        for _ in 0..<200 where !Self.accepts(port) { try await Task.sleep(for: .milliseconds(50)) }
-        guard Self.accepts(port) else { throw CocoaError(.fileReadUnknown) }
+        var attempts = 0
+        while !Self.accepts(port) {
+            attempts += 1
+            guard attempts < 200 else { throw CocoaError(.fileReadUnknown) }
+            try await Task.sleep(for: .milliseconds(50))
+        }
     }
 
     /// Session ids the server created, and the ones it terminated (from its own log).
