@@ -74,6 +74,7 @@ let package = Package(
             dependencies: [
                 "DockerEngine",
                 "ControlPlane",
+                "MCPProbe",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
@@ -106,7 +107,7 @@ let package = Package(
             name: "EngineBench",
             dependencies: ["DockerEngine"]
         ),
-        .testTarget(name: "DTMACoreTests", dependencies: ["DTMACore"]),
+        .testTarget(name: "DTMACoreTests", dependencies: ["DTMACore", "MCPProbe", "DTMATestSupport"]),
         .testTarget(name: "MCPProbeTests", dependencies: ["MCPProbe", "DTMATestSupport"]),
         .testTarget(name: "SystemdTests", dependencies: ["Systemd", "DTMATestSupport"]),
         // Shared by the test targets: the stand-in control plane, polling helpers.

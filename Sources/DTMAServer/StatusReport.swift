@@ -47,12 +47,13 @@ struct StatusReport: Encodable {
         var operation: String?
         var detail: String?
         var probe: ProbeSettings?
+        var health: HealthReport?
 
         enum CodingKeys: String, CodingKey {
             case instanceName = "instance_name_on_toolbox", accountToolInstanceId = "account_tool_instance_id"
             case containerID = "container_id", image, statusOnToolbox = "status_on_toolbox", state, ports
             case uptimeSeconds = "uptime_seconds", restartCount = "restart_count", exitCode = "exit_code"
-            case operation, detail, probe
+            case operation, detail, probe, health
         }
     }
 
@@ -80,7 +81,8 @@ struct StatusReport: Encodable {
                 containerID: tool.containerID, image: tool.image, statusOnToolbox: tool.statusOnToolbox,
                 state: tool.containerState, ports: tool.ports, uptimeSeconds: tool.uptimeSeconds(now: now),
                 restartCount: tool.restartCount, exitCode: tool.containerState.flatMap { $0.running ? nil : $0.exitCode },
-                operation: tool.operation?.rawValue, detail: tool.detail, probe: tool.probe)
+                operation: tool.operation?.rawValue, detail: tool.detail, probe: tool.probe,
+                health: tool.health.map(HealthReport.init))
         }
     }
 }

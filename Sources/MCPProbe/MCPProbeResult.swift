@@ -28,6 +28,20 @@ public struct MCPProbeResult: Sendable, Equatable, Codable {
 
     public var toolCount: Int? { toolNames?.count }
 
+    public init(
+        verdict: Verdict, latencyMilliseconds: Double, era: Era? = nil, protocolVersion: String? = nil, serverName: String? = nil,
+        serverVersion: String? = nil, toolNames: [String]? = nil, error: String? = nil
+    ) {
+        self.verdict = verdict
+        self.latencyMilliseconds = latencyMilliseconds
+        self.era = era
+        self.protocolVersion = protocolVersion
+        self.serverName = serverName
+        self.serverVersion = serverVersion
+        self.toolNames = toolNames
+        self.error = error
+    }
+
     static func failed(_ verdict: Verdict, _ error: String, after latency: Double, era: Era? = nil) -> MCPProbeResult {
         MCPProbeResult(verdict: verdict, latencyMilliseconds: latency, era: era, error: error)
     }

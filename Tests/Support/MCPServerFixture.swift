@@ -13,13 +13,13 @@ public final class MCPServerFixture: Sendable {
     private let process: Process
 
     /// `arguments` after the port: `["--json"]` for JSON replies. Transport `plain` is not MCP at all.
-    public init(transport: String = "streamable-http", arguments: [String] = []) async throws {
-        port = try Self.freePort()
+    public init(transport: String = "streamable-http", arguments: [String] = [], port: Int? = nil) async throws {
+        self.port = try port ?? Self.freePort()
         log = FileManager.default.temporaryDirectory.appendingPathComponent("dtma-mcp-\(UUID().uuidString).log")
         FileManager.default.createFile(atPath: log.path, contents: nil)
         process = Process()
         process.executableURL = URL(fileURLWithPath: Self.python)
-        process.arguments = [Self.script.path, transport, String(port)] + arguments
+        process.arguments = [Self.script.path, transport, String(self.port)] + arguments
         process.currentDirectoryURL = FileManager.default.temporaryDirectory
         process.environment = ["PYTHONUNBUFFERED": "1", "PATH": "/usr/bin:/bin"]
         let output = try FileHandle(forWritingTo: log)  // one handle: two would overwrite each other
@@ -27,7 +27,7 @@ public final class MCPServerFixture: Sendable {
         process.standardError = output
         try process.run()
         var attempts = 0
-        while !Self.accepts(port) {
+        while !Self.accepts(self.port) {
             attempts += 1
             guard attempts < 200 else { throw CocoaError(.fileReadUnknown) }
             try await Task.sleep(for: .milliseconds(50))

@@ -18,10 +18,11 @@ public enum HeartbeatReport {
         public var operation: String?
         /// Why it is in error, or what the current operation is doing.
         public var detail: String?
+        public var health: HealthReport?
 
         enum CodingKeys: String, CodingKey {
             case containerID = "container_id", image, state, ports, uptimeSeconds = "uptime_seconds"
-            case restartCount = "restart_count", exitCode = "exit_code", operation, detail
+            case restartCount = "restart_count", exitCode = "exit_code", operation, detail, health
         }
     }
 
@@ -39,7 +40,7 @@ public enum HeartbeatReport {
                         containerID: tool.containerID, image: tool.image, state: tool.containerState, ports: tool.ports,
                         uptimeSeconds: tool.uptimeSeconds(now: now), restartCount: tool.restartCount,
                         exitCode: tool.containerState.flatMap { $0.running ? nil : $0.exitCode },
-                        operation: tool.operation?.rawValue, detail: tool.detail))
+                        operation: tool.operation?.rawValue, detail: tool.detail, health: tool.health.map(HealthReport.init)))
             },
             engine: .init(reachable: snapshot.engineReachable, version: snapshot.engineVersion, error: snapshot.lastEngineError))
     }

@@ -1,5 +1,6 @@
 import DockerEngine
 import Foundation
+import MCPProbe
 import NIOConcurrencyHelpers
 
 /// The single in-memory truth of what runs here and how it is doing. The engine watcher and the
@@ -108,6 +109,17 @@ public final class StateModel: Sendable {
         mutate { state in
             state.tools[instanceName]?.operation = operation
             state.tools[instanceName]?.detail = detail
+        }
+    }
+
+    /// A probe's result for the tool's current container (a stale worker's result is dropped).
+    func recordProbe(_ instanceName: String, containerID: String, result: MCPProbeResult) {
+        mutate { state in
+            guard var tool = state.tools[instanceName], tool.containerID == containerID, let settings = tool.probe else { return }
+            var health = tool.health ?? ToolHealth()
+            health.record(result, at: Date(), failureThreshold: settings.failureThreshold, successThreshold: settings.successThreshold)
+            tool.health = health
+            state.tools[instanceName] = tool
         }
     }
 

@@ -27,6 +27,8 @@ public struct ToolRecord: Sendable, Equatable {
     public var detail: String?
     /// Set when dtma stopped it, so that an exit reads as "stopped", not as a crash.
     public var stoppedByRequest = false
+    /// What the MCP probe says; nil for tools without an HTTP probe (yet).
+    public var health: ToolHealth?
 
     /// The container's state as the contract's `status_on_toolbox` enum.
     public var statusOnToolbox: String {
@@ -39,7 +41,14 @@ public struct ToolRecord: Sendable, Equatable {
         }
         guard let state = containerState else { return "pending_deploy" }
         switch state.status {
-        case "running": return "running"
+        case "running":
+            switch health?.state {
+            case .unhealthy: return "error_runtime"
+            case .starting: return "starting"
+            case .healthy: return "running"
+            // Probed but no verdict yet: still in its start-up grace.
+            case nil: return ProbeScheduler.target(self) == nil ? "running" : "starting"
+            }
         case "created": return "starting"
         case "restarting": return restartCount >= 3 ? "error_runtime" : "starting"
         case "paused": return "stopped"
@@ -100,6 +109,6 @@ public struct ToolRecord: Sendable, Equatable {
             let proto = key.split(separator: "/").last.map(String.init) ?? "tcp"
             return bindings.compactMap { $0.hostPort.flatMap(Int.init).map { HostPortKey(port: $0, proto: proto) } }
         })
-        if inspect.state.running { stoppedByRequest = false }
+        if inspect.state.running { stoppedByRequest = false } else { health = nil }
     }
 }

@@ -79,7 +79,7 @@ public struct SecuritySettings: Sendable, Equatable, Codable {
 }
 
 /// How the probe issue's workers check this tool; kept with the container in its labels.
-public struct ProbeSettings: Sendable, Equatable, Codable {
+public struct ProbeSettings: Sendable, Hashable, Codable {
     public enum Transport: String, Sendable, Codable, CaseIterable {
         case streamableHTTP = "streamable-http"
         case sse

@@ -1,0 +1,38 @@
+import Foundation
+import MCPProbe
+
+/// A tool's health as `/status` and heartbeats show it.
+public struct HealthReport: Encodable, Sendable {
+    public var state: String
+    public var lastProbeAt: String?
+    public var latencyMilliseconds: Double?
+    public var era: String?
+    public var protocolVersion: String?
+    public var serverName: String?
+    public var serverVersion: String?
+    public var toolCount: Int?
+    public var toolNames: [String]?
+    public var consecutiveFailures: Int
+    public var lastError: String?
+
+    public init(_ health: ToolHealth) {
+        let result = health.lastResult
+        state = health.state.rawValue
+        lastProbeAt = health.lastProbeAt?.formatted(.iso8601)
+        latencyMilliseconds = result.map { ($0.latencyMilliseconds * 10).rounded() / 10 }
+        era = result?.era?.rawValue
+        protocolVersion = result?.protocolVersion
+        serverName = result?.serverName
+        serverVersion = result?.serverVersion
+        toolCount = result?.toolCount
+        toolNames = result?.toolNames
+        consecutiveFailures = health.consecutiveFailures
+        lastError = result?.error
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case state, lastProbeAt = "last_probe_at", latencyMilliseconds = "latency_ms", era, protocolVersion = "protocol_version"
+        case serverName = "server_name", serverVersion = "server_version", toolCount = "tool_count", toolNames = "tool_names"
+        case consecutiveFailures = "consecutive_failures", lastError = "last_error"
+    }
+}

@@ -1,0 +1,39 @@
+import Foundation
+import MCPProbe
+
+/// A tool's health as its MCP probe sees it, with kubelet semantics: the verdict changes only after
+/// `failureThreshold` failures or `successThreshold` successes in a row, and a probe error of our
+/// own (not the server's) counts as neither.
+public struct ToolHealth: Sendable, Equatable {
+    public enum State: String, Sendable, Codable {
+        /// Not yet proven healthy: within the start-up grace, or never answered.
+        case starting
+        case healthy
+        case unhealthy
+    }
+
+    public var state: State = .starting
+    public var lastResult: MCPProbeResult?
+    public var lastProbeAt: Date?
+    public var consecutiveFailures = 0
+    public var consecutiveSuccesses = 0
+
+    public init() {}
+
+    mutating func record(_ result: MCPProbeResult, at date: Date, failureThreshold: Int, successThreshold: Int) {
+        lastResult = result
+        lastProbeAt = date
+        switch result.verdict {
+        case .probeError:
+            return
+        case .healthy:
+            consecutiveSuccesses += 1
+            consecutiveFailures = 0
+            if state != .healthy, consecutiveSuccesses >= successThreshold { state = .healthy }
+        case .unhealthy:
+            consecutiveFailures += 1
+            consecutiveSuccesses = 0
+            if state != .unhealthy, consecutiveFailures >= failureThreshold { state = .unhealthy }
+        }
+    }
+}
