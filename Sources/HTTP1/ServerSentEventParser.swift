@@ -46,10 +46,13 @@ public struct ServerSentEventParser: Sendable {
     /// The next complete event, or nil when more bytes are needed.
     public mutating func next() throws(ServerSentEventError) -> ServerSentEvent? {
         if let failure { throw failure }
+        // A line longer than the limit fails whether or not its end has arrived yet, so that how
+        // the stream was sliced never changes the outcome.
         while let line = nextLine() {
+            guard line.count <= maxEventBytes else { return try fail() }
             if let event = try process(line) { return event }
         }
-        if buffer.readableCount + data.count > maxEventBytes { return try fail() }
+        if buffer.readableCount > maxEventBytes { return try fail() }
         return nil
     }
 

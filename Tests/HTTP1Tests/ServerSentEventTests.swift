@@ -38,6 +38,18 @@ struct ServerSentEventTests {
         #expect(try Self.parse(wire, sliceSize: sliceSize).map(\.data) == ["a", "b", "c"])
     }
 
+    @Test("an overlong line fails the same way however the stream is sliced (fuzzer finding)", arguments: sliceSizes)
+    func overlongLine(sliceSize: Int?) {
+        let wire = [UInt8](String(repeating: "[", count: 300) + "=r\n")
+        var parser = ServerSentEventParser(maxEventBytes: 256)
+        #expect(throws: ServerSentEventError.eventTooLarge(limit: 256)) {
+            for start in stride(from: 0, to: wire.count, by: sliceSize ?? wire.count) {
+                parser.feed(wire[start..<min(start + (sliceSize ?? wire.count), wire.count)])
+                while try parser.next() != nil {}
+            }
+        }
+    }
+
     @Test("retry advice is kept; an oversized event is a typed error")
     func retryAndLimit() throws {
         var parser = ServerSentEventParser(maxEventBytes: 16)
