@@ -33,27 +33,27 @@ struct StatusReport: Encodable {
         var error: String?
     }
 
+    /// A tool's identity and status, then the same details a heartbeat's `runtime_details` carries.
     struct ToolStatus: Encodable {
         var instanceName: String
         var accountToolInstanceId: String
-        var containerID: String?
-        var image: String
         var statusOnToolbox: String
-        var state: ContainerState?
-        var ports: [String: [PortBinding]?]
-        var uptimeSeconds: Int?
-        var restartCount: Int
-        var exitCode: Int?
-        var operation: String?
-        var detail: String?
         var probe: ProbeSettings?
-        var health: HealthReport?
+        var details: HeartbeatReport.RuntimeDetails
 
         enum CodingKeys: String, CodingKey {
             case instanceName = "instance_name_on_toolbox", accountToolInstanceId = "account_tool_instance_id"
-            case containerID = "container_id", image, statusOnToolbox = "status_on_toolbox", state, ports
-            case uptimeSeconds = "uptime_seconds", restartCount = "restart_count", exitCode = "exit_code"
-            case operation, detail, probe, health
+            case statusOnToolbox = "status_on_toolbox", probe
+        }
+
+        /// One flat object: the identity fields, then the details' own keys beside them.
+        func encode(to encoder: any Encoder) throws {
+            var container = encoder.container(keyedBy: CodingKeys.self)
+            try container.encode(instanceName, forKey: .instanceName)
+            try container.encode(accountToolInstanceId, forKey: .accountToolInstanceId)
+            try container.encode(statusOnToolbox, forKey: .statusOnToolbox)
+            try container.encodeIfPresent(probe, forKey: .probe)
+            try details.encode(to: encoder)
         }
     }
 
@@ -78,11 +78,7 @@ struct StatusReport: Encodable {
         toolInstances = snapshot.tools.map { tool in
             ToolStatus(
                 instanceName: tool.instanceName, accountToolInstanceId: tool.accountToolInstanceId,
-                containerID: tool.containerID, image: tool.image, statusOnToolbox: tool.statusOnToolbox,
-                state: tool.containerState, ports: tool.ports, uptimeSeconds: tool.uptimeSeconds(now: now),
-                restartCount: tool.restartCount, exitCode: tool.containerState.flatMap { $0.running ? nil : $0.exitCode },
-                operation: tool.operation?.rawValue, detail: tool.detail, probe: tool.probe,
-                health: tool.health.map(HealthReport.init))
+                statusOnToolbox: tool.statusOnToolbox, probe: tool.probe, details: .init(tool, now: now))
         }
     }
 }

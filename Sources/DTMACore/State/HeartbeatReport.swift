@@ -7,6 +7,7 @@ import Foundation
 public enum HeartbeatReport {
     public typealias Payload = HeartbeatPayload<SystemSnapshot, RuntimeDetails>
 
+    /// A tool's container and probe details, as heartbeats (`runtime_details`) and `/status` show them.
     public struct RuntimeDetails: Encodable, Sendable {
         public var containerID: String?
         public var image: String
@@ -24,6 +25,19 @@ public enum HeartbeatReport {
             case containerID = "container_id", image, state, ports, uptimeSeconds = "uptime_seconds"
             case restartCount = "restart_count", exitCode = "exit_code", operation, detail, health
         }
+
+        public init(_ tool: ToolRecord, now: Date) {
+            containerID = tool.containerID
+            image = tool.image
+            state = tool.containerState
+            ports = tool.ports
+            uptimeSeconds = tool.uptimeSeconds(now: now)
+            restartCount = tool.restartCount
+            exitCode = tool.containerState.flatMap { $0.running ? nil : $0.exitCode }
+            operation = tool.operation?.rawValue
+            detail = tool.detail
+            health = tool.health.map(HealthReport.init)
+        }
     }
 
     public static func payload(
@@ -36,11 +50,7 @@ public enum HeartbeatReport {
                 .init(
                     accountToolInstanceId: tool.accountToolInstanceId, instanceName: tool.instanceName,
                     statusOnToolbox: tool.statusOnToolbox,
-                    runtimeDetails: RuntimeDetails(
-                        containerID: tool.containerID, image: tool.image, state: tool.containerState, ports: tool.ports,
-                        uptimeSeconds: tool.uptimeSeconds(now: now), restartCount: tool.restartCount,
-                        exitCode: tool.containerState.flatMap { $0.running ? nil : $0.exitCode },
-                        operation: tool.operation?.rawValue, detail: tool.detail, health: tool.health.map(HealthReport.init)))
+                    runtimeDetails: RuntimeDetails(tool, now: now))
             },
             engine: .init(reachable: snapshot.engineReachable, version: snapshot.engineVersion, error: snapshot.lastEngineError))
     }
