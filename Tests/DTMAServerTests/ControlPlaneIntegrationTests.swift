@@ -19,10 +19,8 @@ struct ControlPlaneIntegrationTests {
         let secret = "s3cr3t-\(UUID().uuidString)"
         try fixture.setSecrets(["API_TOKEN": secret, "UNSET_ONE": nil])
         let logs = LogCapture()
-        let dtma = try await LiveDTMA.start(environment: Self.environment(fixture), logs: logs)
-        let tag = uniqueTag()
-        let name = "secret-\(tag)"
-        do {
+        try await withLiveDTMA(environment: Self.environment(fixture), logs: logs) { dtma, tag in
+            let name = "secret-\(tag)"
             let deployed = try await dtma.call("POST", "/tools", json: contractDeploy(name: name, tag: tag, env: ["API_TOKEN=placeholder", "MODE=x"]))
             #expect(deployed.status == 201)
             let containerID = try #require(deployed.data["container_id"] as? String)
@@ -43,13 +41,7 @@ struct ControlPlaneIntegrationTests {
                 #expect(!text.contains(secret))
             }
             #expect(!logs.all.isEmpty, "the log capture works")
-        } catch {
-            await removeTestContainers(dtma.engine, tag: tag)
-            await dtma.stop()
-            throw error
         }
-        await removeTestContainers(dtma.engine, tag: tag)
-        await dtma.stop()
     }
 
     @Test("a failed secret fetch fails the deploy with a clear error and creates nothing")

@@ -111,9 +111,10 @@ final class LogCapture: Sendable {
 
 /// Runs `body` against a fresh dtma, then removes every container carrying the test's tag and stops dtma.
 func withLiveDTMA(
-    tag: String = uniqueTag(), environment: [String: String] = [:], _ body: (LiveDTMA, String) async throws -> Void
+    tag: String = uniqueTag(), environment: [String: String] = [:], logs: LogCapture = LogCapture(),
+    _ body: (LiveDTMA, String) async throws -> Void
 ) async throws {
-    let dtma = try await LiveDTMA.start(environment: environment)
+    let dtma = try await LiveDTMA.start(environment: environment, logs: logs)
     do {
         try await body(dtma, tag)
     } catch {

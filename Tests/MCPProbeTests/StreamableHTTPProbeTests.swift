@@ -51,17 +51,10 @@ struct StreamableHTTPProbeTests {
         #expect(closed.verdict == .unhealthy)
         #expect(closed.error?.contains("Connection refused") == true, "\(closed.error ?? "")")
 
-        let listener = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        defer { close(listener) }
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-        _ = withUnsafeMutablePointer(to: &address) { pointer in
-            pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(listener, $0, length) + listen(listener, 8) + getsockname(listener, $0, &length) }
-        }
+        let listener = try LoopbackListener()
+        defer { listener.close() }
         let started = ContinuousClock.now
-        let silent = await StreamableHTTPProbe(port: Int(UInt16(bigEndian: address.sin_port)), timeout: .seconds(1)).run()
+        let silent = await StreamableHTTPProbe(port: listener.port, timeout: .seconds(1)).run()
         #expect(silent.verdict == .unhealthy)
         #expect(ContinuousClock.now - started < .seconds(5), "bounded by the timeout")
     }
