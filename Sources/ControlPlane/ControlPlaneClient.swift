@@ -1,6 +1,6 @@
 import CCurl
 import Dispatch
-import Foundation
+import FoundationEssentials
 import NIOConcurrencyHelpers
 
 /// HTTPS to the control plane through libcurl. Every transfer runs on this client's own serial

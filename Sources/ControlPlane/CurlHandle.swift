@@ -1,5 +1,5 @@
 import CCurl
-import Foundation
+import FoundationEssentials
 import NIOConcurrencyHelpers
 
 /// One libcurl easy handle and what a transfer needs around it. Used from one queue at a time.

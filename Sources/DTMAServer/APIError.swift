@@ -1,6 +1,6 @@
 import DTMACore
 import DockerEngine
-import Foundation
+import FoundationEssentials
 import Hummingbird
 
 /// Every failure the API reports, as a status and the contract's JSON body:

@@ -1,5 +1,5 @@
 import DTMACore
-import Foundation
+import FoundationEssentials
 import NIOConcurrencyHelpers
 import NIOCore
 

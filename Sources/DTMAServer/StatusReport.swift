@@ -1,6 +1,6 @@
 import DTMACore
 import DockerEngine
-import Foundation
+import FoundationEssentials
 
 /// `GET /status`: the contract's fields, from the state model's snapshot only.
 struct StatusReport: Encodable {

@@ -1,6 +1,6 @@
 import DTMACore
 import DockerEngine
-import Foundation
+import FoundationEssentials
 import Hummingbird
 
 /// The handlers behind the routes: decode, validate, call the tool manager, answer in the

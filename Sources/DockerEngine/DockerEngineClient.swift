@@ -1,4 +1,4 @@
-import Foundation
+import FoundationEssentials
 import HTTP1
 import HTTP1Client
 import Logging
@@ -139,8 +139,9 @@ public final class DockerEngineClient: Sendable {
         if let decoded = try? JSONDecoder().decode(EngineMessage.self, from: Data(response.body)) {
             return decoded.message
         }
-        let text = String(decoding: response.body.prefix(1024), as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
-        return text.isEmpty ? response.head.reason : text
+        let text = String(decoding: response.body.prefix(1024), as: UTF8.self)
+        let trimmed = text.drop(while: \.isWhitespace).reversed().drop(while: \.isWhitespace).reversed()
+        return trimmed.isEmpty ? response.head.reason : String(trimmed)
     }
 
     static func translate(_ error: any Error, operation: String) -> any Error {

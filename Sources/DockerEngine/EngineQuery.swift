@@ -1,4 +1,4 @@
-import Foundation
+import FoundationEssentials
 
 /// Query parameters, percent-encoded in the order given.
 struct EngineQuery: Sendable, ExpressibleByArrayLiteral {

@@ -1,5 +1,5 @@
 import HTTP1Client
-import Foundation
+import FoundationEssentials
 import HTTP1
 
 /// Newline-delimited JSON documents (events, pull progress) decoded as they arrive.

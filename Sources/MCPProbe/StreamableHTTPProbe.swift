@@ -1,4 +1,4 @@
-import Foundation
+import FoundationEssentials
 import HTTP1Client
 
 /// Judges an MCP server over Streamable HTTP by speaking MCP to it: `server/discover` in the

@@ -1,5 +1,6 @@
 import CSystemd
-import Foundation
+import FoundationEssentials
+import Glibc
 import Logging
 
 /// Writes log records to the journal with structured fields (`PRIORITY`, `CODE_FILE`, `CODE_LINE`,

@@ -1,5 +1,5 @@
 import CSystemd
-import Foundation
+import FoundationEssentials
 
 /// Tells the service manager what dtma is doing (sd_notify(3)). Outside systemd (no
 /// `NOTIFY_SOCKET`) every call is a no-op, so the daemon runs the same from a shell.
@@ -46,7 +46,7 @@ public struct SystemdNotifier: Sendable {
     private func send(_ fields: [String]) {
         guard isActive else { return }
         // Newlines would start a new field: a status line is one line.
-        let state = fields.map { $0.replacingOccurrences(of: "\n", with: " ") }.joined(separator: "\n")
+        let state = fields.map { String($0.map { $0 == "\n" ? " " : $0 }) }.joined(separator: "\n")
         _ = sd_notify(0, state)
     }
 }

@@ -1,6 +1,7 @@
 import ArgumentParser
 import DockerEngine
-import Foundation
+import FoundationEssentials
+import Glibc
 import Logging
 
 /// `dtma engine`: proves the engine answers, and lists what dtma manages on it.
@@ -37,7 +38,7 @@ struct EngineCommand: AsyncParsableCommand {
             let rows = managed.map { [$0.name ?? "?", $0.state, $0.image, $0.status, String($0.id.prefix(12))] }
             print(Self.table(header: ["NAME", "STATE", "IMAGE", "STATUS", "ID"], rows: rows))
         } catch let error as DockerEngineError {
-            FileHandle.standardError.write(Data("dtma: \(error)\n".utf8))
+            printToStandardError("dtma: \(error)")
             throw ExitCode.failure
         }
     }
@@ -46,8 +47,14 @@ struct EngineCommand: AsyncParsableCommand {
         let all = [header] + rows
         let widths = header.indices.map { column in all.map { $0[column].count }.max() ?? 0 }
         return all.map { row in
-            row.enumerated().map { $1.padding(toLength: widths[$0], withPad: " ", startingAt: 0) }
-                .joined(separator: "  ").trimmingCharacters(in: .whitespaces)
+            let padded = row.enumerated().map { $1 + String(repeating: " ", count: widths[$0] - $1.count) }
+            return String(padded.joined(separator: "  ").reversed().drop(while: { $0 == " " }).reversed())
         }.joined(separator: "\n")
     }
+}
+
+/// One line on stderr, unbuffered: what a failing command says before it exits.
+func printToStandardError(_ line: String) {
+    var bytes = Array((line + "\n").utf8)
+    _ = bytes.withUnsafeMutableBytes { write(STDERR_FILENO, $0.baseAddress, $0.count) }
 }

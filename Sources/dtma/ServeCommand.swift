@@ -1,7 +1,8 @@
 import ArgumentParser
 import DTMACore
 import DTMAServer
-import Foundation
+import Dispatch
+import FoundationEssentials
 import Logging
 import NIOPosix
 import ServiceLifecycle

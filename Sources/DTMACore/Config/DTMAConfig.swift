@@ -1,6 +1,7 @@
 import ControlPlane
 import DockerEngine
-import Foundation
+import FoundationEssentials
+import Glibc
 
 /// Everything dtma reads at start-up. Sources, strongest first: the process environment, dtma's env
 /// file (`/etc/dtma/dtma.env`), and the original agent's `/etc/dtma.conf` for drop-in installs.
@@ -62,11 +63,18 @@ public struct DTMAConfig: Sendable {
             } catch let error as EnvFile.ParseError {
                 throw LoadError.unreadableFile(path: path, reason: error.description)
             } catch {
-                throw LoadError.unreadableFile(path: path, reason: "\(error.localizedDescription)")
+                throw LoadError.unreadableFile(path: path, reason: Self.words(for: error))
             }
         }
         values.merge(environment.filter { !$0.value.isEmpty }) { _, new in new }
         return try DTMAConfig(values: values)
+    }
+
+    /// The system's words for a file error ("Is a directory"), not Foundation's dump of it.
+    static func words(for error: any Error) -> String {
+        guard let cocoa = error as? CocoaError else { return "\(error)" }
+        if let posix = cocoa.userInfo["NSUnderlyingError"] as? POSIXError { return String(cString: strerror(posix.code.rawValue)) }
+        return [.fileReadInapplicableStringEncoding, .fileReadCorruptFile].contains(cocoa.code) ? "not UTF-8 text" : "error \(cocoa.code.rawValue)"
     }
 
     init(values: [String: String]) throws {

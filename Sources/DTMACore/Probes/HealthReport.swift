@@ -1,4 +1,4 @@
-import Foundation
+import FoundationEssentials
 import MCPProbe
 
 /// A tool's health as `/status` and heartbeats show it.

@@ -1,5 +1,5 @@
 import DockerEngine
-import Foundation
+import FoundationEssentials
 import Logging
 import MCPProbe
 import ServiceLifecycle

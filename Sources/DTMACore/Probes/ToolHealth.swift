@@ -1,4 +1,4 @@
-import Foundation
+import FoundationEssentials
 import MCPProbe
 
 /// A tool's health as its MCP probe sees it, with kubelet semantics: the verdict changes only after

@@ -1,6 +1,6 @@
 import ControlPlane
 import DockerEngine
-import Foundation
+import FoundationEssentials
 
 /// The heartbeat body from a state snapshot: every tool with the contract's `status_on_toolbox`
 /// and its container and probe details in `runtime_details`.

@@ -1,5 +1,5 @@
 import DockerEngine
-import Foundation
+import FoundationEssentials
 
 /// What dtma is doing to a tool right now.
 public enum ToolOperation: String, Sendable, Codable {

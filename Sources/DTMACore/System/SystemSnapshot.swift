@@ -1,4 +1,5 @@
-import Foundation
+import FoundationEssentials
+import Glibc
 
 /// The droplet's figures as the heartbeat's `system_status` carries them (contract.md).
 public struct SystemSnapshot: Sendable, Equatable, Codable {

@@ -1,4 +1,4 @@
-import Foundation
+import FoundationEssentials
 
 /// The labels that make a container dtma's. They are the durable truth: after a restart dtma
 /// rebuilds its whole state from `GET /containers/json?filters=label=dtma.managed=true` and these.

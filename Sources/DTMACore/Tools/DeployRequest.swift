@@ -1,4 +1,4 @@
-import Foundation
+import FoundationEssentials
 
 /// The body of `POST /tools` as the control plane sends it (contract.md), plus dtma's optional
 /// additions (`publicPorts`, `resources`, `probe`, `labels`). `validated()` turns it into a `ToolSpec`.

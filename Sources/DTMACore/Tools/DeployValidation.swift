@@ -1,4 +1,4 @@
-import Foundation
+import FoundationEssentials
 
 /// Bounds on what one deploy may ask for.
 public enum DeployLimits {

@@ -1,4 +1,5 @@
-import Foundation
+import FoundationEssentials
+import Glibc
 
 extension DeployRequest {
     /// `"8080/tcp": [{"HostIp": …, "HostPort": "30001"}]` → publications, on 127.0.0.1 unless the

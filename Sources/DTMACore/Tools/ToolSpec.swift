@@ -1,4 +1,4 @@
-import Foundation
+import FoundationEssentials
 
 /// A deploy request that passed validation: everything dtma needs to create, label and probe one
 /// tool. Built only by `DeployRequest.validated`, so holding one means every field is in bounds.

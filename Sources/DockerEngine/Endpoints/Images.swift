@@ -1,5 +1,5 @@
 import HTTP1Client
-import Foundation
+import FoundationEssentials
 
 extension DockerEngineClient {
     /// `GET /images/json`.
@@ -31,8 +31,7 @@ extension DockerEngineClient {
         if let auth {
             // base64url of the JSON credentials (Engine API "Authentication").
             let encoded = try encode(auth)
-            let base64 = Data(encoded).base64EncodedString()
-                .replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_")
+            let base64 = String(Data(encoded).base64EncodedString().map { $0 == "+" ? "-" : $0 == "/" ? "_" : $0 })
             headers.append(("X-Registry-Auth", base64))
         }
         let query: EngineQuery = [("fromImage", image.name), ("tag", image.tagOrDigest)]
