@@ -3,6 +3,9 @@
 #   dtma-test/busybox:latest          a static busybox root filesystem (sh, cat, sleep, nc, …), ~2 MB
 #   dtma-test/debian-runtime:latest   Debian 12 minbase plus only what dtma's release binary links
 #                                     (libcurl4, libsystemd0): proof that it needs no Swift toolchain
+#   dtma-test/mcp-python:latest       Debian 12 minbase with python3 and real MCP servers from PyPI:
+#                                     the official `mcp` SDK (Tests/Support/Fixtures/mcp_server.py) and
+#                                     `mcp-server-time` (a stdio server); the venv is also used on the host
 # Idempotent: an image that exists is kept unless --rebuild is given; the Debian root filesystem is
 # cached in /var/cache/dtma-test.
 set -euo pipefail
@@ -11,7 +14,13 @@ source "$here/lib.sh"
 
 BUSYBOX_IMAGE=dtma-test/busybox:latest
 RUNTIME_IMAGE=dtma-test/debian-runtime:latest
+MCP_IMAGE=dtma-test/mcp-python:latest
 CACHE=/var/cache/dtma-test
+# Pinned: the probe tests know what these servers say.
+MCP_SDK_VERSION=2.3.0
+MCP_TIME_VERSION=2026.10.19
+MCP_VENV=$CACHE/mcp-venv
+MCP_FIXTURE=$here/../Tests/Support/Fixtures/mcp_server.py
 rebuild=${1:-}
 
 image_exists() { docker image inspect "$1" >/dev/null 2>&1; }
@@ -43,7 +52,7 @@ build_runtime() {
         ensure_packages mmdebstrap
         mkdir -p "$CACHE"
         log "mmdebstrap: Debian 12 minbase with libcurl4 and libsystemd0 (cached in $tarball)"
-        mmdebstrap --quiet --variant=minbase --include=libcurl4,libsystemd0,ca-certificates bookworm "$tarball.part" \
+        mmdebstrap --quiet --format=tar --variant=minbase --include=libcurl4,libsystemd0,ca-certificates bookworm "$tarball.part" \
             || die "mmdebstrap failed (needs Debian's package mirrors)"
         mv "$tarball.part" "$tarball"
     fi
@@ -51,9 +60,62 @@ build_runtime() {
     log "built $RUNTIME_IMAGE"
 }
 
+# The venv runs on the host for loopback tests and is copied into the image: both are Debian 12's python3.
+ensure_mcp_venv() {
+    ensure_packages python3
+    "$MCP_VENV/bin/python" - "$MCP_SDK_VERSION" "$MCP_TIME_VERSION" 2>/dev/null <<'PY' && return 0
+import importlib.metadata as m, sys
+sys.exit(m.version("mcp") != sys.argv[1] or m.version("mcp-server-time") != sys.argv[2])
+PY
+    log "installing mcp==$MCP_SDK_VERSION and mcp-server-time==$MCP_TIME_VERSION from PyPI into $MCP_VENV"
+    rm -rf "$MCP_VENV"
+    mkdir -p "$CACHE"
+    /usr/bin/python3 -m venv "$MCP_VENV" 2>/dev/null || { ensure_packages python3-venv; rm -rf "$MCP_VENV"; /usr/bin/python3 -m venv "$MCP_VENV"; }
+    "$MCP_VENV/bin/pip" install --quiet --disable-pip-version-check "mcp==$MCP_SDK_VERSION" "mcp-server-time==$MCP_TIME_VERSION" \
+        || die "pip install of the MCP fixtures failed (needs PyPI)"
+}
+
+# What the MCP image is built from; a change (fixture edited, versions bumped) rebuilds it.
+mcp_image_fingerprint() {
+    { cat "$MCP_FIXTURE"; echo "$MCP_SDK_VERSION $MCP_TIME_VERSION"; } | sha256sum | cut -c1-16
+}
+
+build_mcp_python() {
+    local tarball=$CACHE/debian-python.tar root
+    if [ ! -s "$tarball" ]; then
+        ensure_packages mmdebstrap
+        mkdir -p "$CACHE"
+        log "mmdebstrap: Debian 12 minbase with python3 (cached in $tarball)"
+        mmdebstrap --quiet --format=tar --variant=minbase --include=python3 bookworm "$tarball.part" \
+            || die "mmdebstrap failed (needs Debian's package mirrors)"
+        mv "$tarball.part" "$tarball"
+    fi
+    root=$(mktemp -d)
+    trap 'rm -rf "$root"' RETURN
+    tar -xf "$tarball" -C "$root"
+    mkdir -p "$root/opt/mcp"
+    cp -a "$MCP_VENV" "$root/opt/mcp/venv"
+    cp "$MCP_FIXTURE" "$root/opt/mcp/mcp_server.py"
+    # Listens on every address inside its own network namespace; dtma publishes it on loopback.
+    tar -C "$root" -c . | docker import \
+        -c 'ENV PATH=/opt/mcp/venv/bin:/usr/bin:/bin PYTHONUNBUFFERED=1 PYTHONDONTWRITEBYTECODE=1 MCP_HOST=0.0.0.0' \
+        -c 'CMD ["python", "/opt/mcp/mcp_server.py", "streamable-http", "8000"]' \
+        -c "LABEL dtma.test-image=mcp-python dtma.fixture=$(mcp_image_fingerprint)" \
+        - "$MCP_IMAGE" >/dev/null
+    log "built $MCP_IMAGE"
+}
+
+mcp_image_current() {
+    [ "$(docker image inspect -f '{{ index .Config.Labels "dtma.fixture" }}' "$MCP_IMAGE" 2>/dev/null)" = "$(mcp_image_fingerprint)" ]
+}
+
 if [ "$rebuild" = "--rebuild" ] || ! image_exists "$BUSYBOX_IMAGE"; then
     build_busybox
 fi
 if [ "$rebuild" = "--rebuild" ] || ! image_exists "$RUNTIME_IMAGE"; then
     build_runtime
+fi
+ensure_mcp_venv
+if [ "$rebuild" = "--rebuild" ] || ! mcp_image_current; then
+    build_mcp_python
 fi

@@ -46,7 +46,7 @@ public struct DTMADaemon: Sendable {
         let manager = ToolManager(engine: engine, state: state, dtmaVersion: version, stopTimeoutSeconds: config.stopTimeoutSeconds, secrets: secrets, logger: child("tools"))
         services.append(EngineWatcher(engine: engine, state: state, manager: manager, relistInterval: config.relistInterval, logger: child("watcher")))
         services.append(SystemSampler(state: state))
-        services.append(ProbeScheduler(state: state, logger: child("probes")))
+        services.append(ProbeScheduler(engine: engine, state: state, logger: child("probes")))
         services.append(DTMAServer.makeApplication(
             config: config, manager: manager, state: state, version: version, logger: child("api"), onListening: onListening))
         self.engine = engine

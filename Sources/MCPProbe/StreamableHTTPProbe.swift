@@ -22,10 +22,7 @@ public struct StreamableHTTPProbe: Sendable {
 
     public func run() async -> MCPProbeResult {
         let started = ContinuousClock.now
-        func elapsed() -> Double {
-            let duration = ContinuousClock.now - started
-            return Double(duration.components.seconds) * 1000 + Double(duration.components.attoseconds) / 1e15
-        }
+        func elapsed() -> Double { milliseconds(since: started) }
         var configuration = HTTP1Client.Configuration()
         configuration.maxConnections = 2
         configuration.connectTimeout = timeout
@@ -36,7 +33,8 @@ public struct StreamableHTTPProbe: Sendable {
         do {
             var result = try await withDeadline(timeout) {
                 if knownEra != .legacy, let modern = try await modern(client) { return modern }
-                return try await legacy(client)
+                if let legacy = try await legacy(client) { return legacy }
+                return await legacySSE()
             }
             result.latencyMilliseconds = elapsed()
             return result
@@ -71,7 +69,7 @@ public struct StreamableHTTPProbe: Sendable {
             protocolVersion: result["supportedVersions"]?.array?.compactMap(\.string).max() ?? MCPProtocol.modernVersion,
             serverName: serverInfo?["name"]?.string, serverVersion: serverInfo?["version"]?.string)
         if result["capabilities"]?["tools"] != nil {
-            outcome.toolNames = try await listTools(exchange, params: Self.modernParams())
+            outcome.toolNames = try await MCPHandshake.listTools(firstID: 10, params: Self.modernParams()) { try await exchange.send($0).message }
         }
         return outcome
     }
@@ -88,12 +86,15 @@ public struct StreamableHTTPProbe: Sendable {
 
     // MARK: ≤ 2025-11-25
 
-    private func legacy(_ client: HTTP1Client) async throws -> MCPProbeResult {
+    /// Nil when the endpoint refuses the POST as a route it does not have (400/404/405): then the
+    /// server may speak the older HTTP+SSE transport instead.
+    private func legacy(_ client: HTTP1Client) async throws -> MCPProbeResult? {
         var exchange = MCPHTTPExchange(client: client, path: path)
         let initialize = try await exchange.send(JSONRPCRequest(id: 1, method: "initialize", params: .object([
             "protocolVersion": .string(MCPProtocol.legacyVersion), "capabilities": .object([:]), "clientInfo": MCPProtocol.clientInfo,
         ])))
         if [401, 403].contains(initialize.status) { return Self.aliveBehindAuth(initialize.status) }
+        if [400, 404, 405].contains(initialize.status) { return nil }
         guard initialize.status == 200 else { throw MCPProbeFailure.server("initialize answered HTTP \(initialize.status)") }
         if let error = initialize.message?.error { throw MCPProbeFailure.server("initialize failed: \(error.message) (\(error.code))") }
         guard let result = initialize.message?.result, let version = result["protocolVersion"]?.string else {
@@ -114,7 +115,7 @@ public struct StreamableHTTPProbe: Sendable {
                 verdict: .healthy, latencyMilliseconds: 0, era: .legacy, protocolVersion: version,
                 serverName: result["serverInfo"]?["name"]?.string, serverVersion: result["serverInfo"]?["version"]?.string)
             if result["capabilities"]?["tools"] != nil {
-                outcome.toolNames = try await listTools(exchange, params: .object([:]))
+                outcome.toolNames = try await MCPHandshake.listTools(firstID: 10, params: .object([:])) { try await exchange.send($0).message }
             }
             await exchange.endSession()
             return outcome
@@ -124,25 +125,13 @@ public struct StreamableHTTPProbe: Sendable {
         }
     }
 
-    /// `tools/list`, following `nextCursor` for at most 20 pages.
-    private func listTools(_ exchange: MCPHTTPExchange, params: JSONValue) async throws -> [String] {
-        var names: [String] = []
-        var cursor: String?
-        for page in 0..<20 {
-            var pageParams = params
-            if let cursor, case .object(var object) = pageParams {
-                object["cursor"] = .string(cursor)
-                pageParams = .object(object)
-            }
-            let reply = try await exchange.send(JSONRPCRequest(id: 10 + page, method: "tools/list", params: pageParams))
-            guard let result = reply.message?.result else {
-                throw MCPProbeFailure.server("tools/list failed: \(reply.message?.error?.message ?? "HTTP \(reply.status)")")
-            }
-            names += result["tools"]?.array?.compactMap { $0["name"]?.string } ?? []
-            cursor = result["nextCursor"]?.string
-            if cursor == nil { break }
+    /// The 2024-11-05 transport at its usual path, when the Streamable HTTP endpoint is not there.
+    private func legacySSE() async -> MCPProbeResult {
+        var result = await LegacySSEProbe(host: host, port: port, path: "/sse", timeout: timeout).run()
+        if result.verdict != .healthy {
+            result.error = "\(path) is not a Streamable HTTP endpoint, and the HTTP+SSE fallback failed: \(result.error ?? "")"
         }
-        return names
+        return result
     }
 
     /// mcp.md: a 401/403 from a server with its own auth means it is alive.

@@ -72,7 +72,10 @@ let refusedBodies: [RefusedBody] = [
     .init(name: "relative working directory", body: deployBody(override: ["WorkingDir": "app"]), code: .invalidField, field: "baseConfigOverrideJson.WorkingDir"),
     .init(name: "reserved label prefix", body: deployBody(["labels": ["dtma.managed": "false"]]), code: .invalidField, field: "labels.dtma.managed"),
     .init(name: "probe transport unknown", body: deployBody(["probe": ["transport": "carrier-pigeon"]]), code: .invalidField, field: "probe.transport"),
-    .init(name: "probe port not published", body: deployBody(["probe": ["port": 9999]]), code: .invalidField, field: "probe.port"),
+    .init(name: "probe port out of range", body: deployBody(["probe": ["port": 70000]]), code: .invalidField, field: "probe.port"),
+    .init(
+        name: "http probe with no port at all", body: deployBody(["probe": ["transport": "sse"]], host: ["PortBindings": [:]]),
+        code: .invalidField, field: "probe.port"),
     .init(name: "probe timeout above period", body: deployBody(["probe": ["periodSeconds": 2, "timeoutSeconds": 5]]), code: .invalidField, field: "probe.timeoutSeconds"),
     .init(name: "probe path relative", body: deployBody(["probe": ["path": "mcp"]]), code: .invalidField, field: "probe.path"),
 ]
@@ -102,6 +105,15 @@ struct DeployValidationTests {
         #expect(spec.env.isEmpty)
         #expect(spec.ports.isEmpty)
         #expect(spec.probe?.transport == ProbeSettings.Transport.none)
+    }
+
+    @Test("a probe port that is not published is probed on the container's address and exposed")
+    func unpublishedProbePort() throws {
+        let spec = try validate(deployBody(["probe": ["transport": "sse", "port": 9000]], host: ["PortBindings": [:]]))
+        #expect(spec.ports.isEmpty)
+        #expect(spec.probe?.port == 9000)
+        #expect(spec.probe?.path == "/sse")
+        #expect(ContainerPlan.containerConfig(for: spec, dtmaVersion: "t").exposedPorts?.keys.sorted() == ["9000/tcp"])
     }
 
     @Test("ports go public only when asked: by address or by publicPorts")

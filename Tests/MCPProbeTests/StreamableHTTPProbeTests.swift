@@ -42,7 +42,8 @@ struct StreamableHTTPProbeTests {
         defer { server.stop() }
         let result = await StreamableHTTPProbe(port: server.port).run()
         #expect(result.verdict == .unhealthy)
-        #expect(result.error?.contains("initialize answered HTTP 404") == true, "\(result.error ?? "")")
+        #expect(result.error?.contains("/mcp is not a Streamable HTTP endpoint") == true, "\(result.error ?? "")")
+        #expect(result.error?.contains("GET /sse answered HTTP 404") == true, "the HTTP+SSE fallback was tried: \(result.error ?? "")")
     }
 
     @Test("nothing listening is unhealthy; a server that never answers is cut off at the timeout")

@@ -14,10 +14,16 @@ public struct HealthReport: Encodable, Sendable {
     public var toolNames: [String]?
     public var consecutiveFailures: Int
     public var lastError: String?
+    /// How the container last ended on its own, with its last log lines.
+    public var crash: CrashReport?
 
-    public init(_ health: ToolHealth) {
+    /// Nil while there is no verdict: an unprobed tool that runs, or one without a container yet.
+    public init?(_ tool: ToolRecord) {
+        guard let verdict = tool.healthState else { return nil }
+        let health = tool.health ?? ToolHealth()
         let result = health.lastResult
-        state = health.state.rawValue
+        state = verdict.rawValue
+        crash = tool.crash
         lastProbeAt = health.lastProbeAt?.formatted(.iso8601)
         latencyMilliseconds = result.map { ($0.latencyMilliseconds * 10).rounded() / 10 }
         era = result?.era?.rawValue
@@ -33,6 +39,6 @@ public struct HealthReport: Encodable, Sendable {
     enum CodingKeys: String, CodingKey {
         case state, lastProbeAt = "last_probe_at", latencyMilliseconds = "latency_ms", era, protocolVersion = "protocol_version"
         case serverName = "server_name", serverVersion = "server_version", toolCount = "tool_count", toolNames = "tool_names"
-        case consecutiveFailures = "consecutive_failures", lastError = "last_error"
+        case consecutiveFailures = "consecutive_failures", lastError = "last_error", crash
     }
 }

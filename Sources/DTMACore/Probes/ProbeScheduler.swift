@@ -5,26 +5,33 @@ import MCPProbe
 import ServiceLifecycle
 
 /// One worker per probed tool (kubelet's prober design): every `reconcileInterval` it starts a
-/// worker for each running tool with an HTTP probe and stops the workers of tools that are gone or
+/// worker for each running tool with a probe and stops the workers of tools that are gone or
 /// stopped. Workers write their verdicts into the state model.
 public struct ProbeScheduler: Service {
+    let engine: DockerEngineClient
     let state: StateModel
     let reconcileInterval: Duration
     let logger: Logger
 
-    public init(state: StateModel, reconcileInterval: Duration = .seconds(1), logger: Logger) {
+    public init(engine: DockerEngineClient, state: StateModel, reconcileInterval: Duration = .seconds(1), logger: Logger) {
+        self.engine = engine
         self.state = state
         self.reconcileInterval = reconcileInterval
         self.logger = logger
     }
 
-    /// What a worker needs; a change (new container, new port) means a new worker.
+    /// What a worker needs; a change (new container, new address) means a new worker.
     struct Target: Hashable, Sendable {
+        enum Endpoint: Hashable, Sendable {
+            case streamableHTTP(host: String, port: Int, path: String)
+            case sse(host: String, port: Int, path: String)
+            /// The container's main process, through attach.
+            case stdio
+        }
+
         var instanceName: String
         var containerID: String
-        var host: String
-        var port: Int
-        var path: String
+        var endpoint: Endpoint
         var settings: ProbeSettings
     }
 
@@ -48,17 +55,30 @@ public struct ProbeScheduler: Service {
         }
     }
 
-    /// Streamable HTTP probes reach the tool through its published port on this host.
+    /// HTTP probes reach the tool through its published port on this host, or else on the
+    /// container's own address; stdio probes through attach. Nil while there is nothing to probe.
     static func target(_ tool: ToolRecord) -> Target? {
-        guard let settings = tool.probe, settings.transport == .streamableHTTP, let containerPort = settings.port,
-            let containerID = tool.containerID, tool.containerState?.running == true,
-            let binding = (tool.ports["\(containerPort)/tcp"] ?? nil)?.first,
-            let hostPort = binding.hostPort.flatMap(Int.init)
+        guard let settings = tool.probe, settings.transport != .none, let containerID = tool.containerID,
+            tool.containerState?.running == true
         else { return nil }
-        let address = binding.hostIP.flatMap { ["", "0.0.0.0", "::"].contains($0) ? nil : $0 } ?? "127.0.0.1"
-        return Target(
-            instanceName: tool.instanceName, containerID: containerID, host: address, port: hostPort,
-            path: settings.path ?? "/mcp", settings: settings)
+        let endpoint: Target.Endpoint
+        switch settings.transport {
+        case .none: return nil
+        case .stdio: endpoint = .stdio
+        case .streamableHTTP, .sse:
+            guard let containerPort = settings.port, let (host, port) = address(of: tool, containerPort: containerPort) else { return nil }
+            let path = settings.path ?? (settings.transport == .sse ? "/sse" : "/mcp")
+            endpoint = settings.transport == .sse ? .sse(host: host, port: port, path: path) : .streamableHTTP(host: host, port: port, path: path)
+        }
+        return Target(instanceName: tool.instanceName, containerID: containerID, endpoint: endpoint, settings: settings)
+    }
+
+    static func address(of tool: ToolRecord, containerPort: Int) -> (String, Int)? {
+        if let binding = (tool.ports["\(containerPort)/tcp"] ?? nil)?.first, let hostPort = binding.hostPort.flatMap(Int.init) {
+            let host = binding.hostIP.flatMap { ["", "0.0.0.0", "::"].contains($0) ? nil : $0 } ?? "127.0.0.1"
+            return (host, hostPort)
+        }
+        return tool.ipAddress.map { ($0, containerPort) }
     }
 
     private func probeLoop(_ target: Target) async {
@@ -67,13 +87,11 @@ public struct ProbeScheduler: Service {
         // Jitter spreads the first probes of many tools (and of a restarted dtma) over one period.
         let jitter = Duration.milliseconds(Int.random(in: 0..<max(1, settings.periodSeconds * 1000)))
         try? await Task.sleep(for: .seconds(settings.initialDelaySeconds) + jitter)
-        var era: MCPProbeResult.Era?
+        var prober = Prober(target: target, engine: engine)
+        defer { prober.close() }
         while !Task.isCancelled {
-            let result = await StreamableHTTPProbe(
-                host: target.host, port: target.port, path: target.path, timeout: .seconds(settings.timeoutSeconds), knownEra: era
-            ).run()
+            let result = await prober.probe()
             guard !Task.isCancelled else { return }
-            era = result.verdict == .healthy ? result.era : nil  // re-detect after a failure
             let before = state.tool(target.instanceName)?.health?.state
             state.recordProbe(target.instanceName, containerID: target.containerID, result: result)
             let after = state.tool(target.instanceName)?.health?.state
@@ -84,5 +102,49 @@ public struct ProbeScheduler: Service {
             }
             try? await Task.sleep(for: period)
         }
+    }
+}
+
+/// One tool's probe with what it remembers between runs: the era that worked, and for stdio the
+/// attachment to the process and its session.
+struct Prober {
+    let target: ProbeScheduler.Target
+    let engine: DockerEngineClient
+    private var era: MCPProbeResult.Era?
+    private var attachment: StdioAttachment?
+    private var stdioMemory = StdioProbeMemory()
+
+    init(target: ProbeScheduler.Target, engine: DockerEngineClient) {
+        self.target = target
+        self.engine = engine
+    }
+
+    mutating func probe() async -> MCPProbeResult {
+        let timeout = Duration.seconds(target.settings.timeoutSeconds)
+        switch target.endpoint {
+        case .streamableHTTP(let host, let port, let path):
+            let result = await StreamableHTTPProbe(host: host, port: port, path: path, timeout: timeout, knownEra: era).run()
+            era = result.verdict == .healthy ? result.era : nil  // re-detect after a failure
+            return result
+        case .sse(let host, let port, let path):
+            return await LegacySSEProbe(host: host, port: port, path: path, timeout: timeout).run()
+        case .stdio:
+            if attachment?.isClosed ?? true {
+                attachment?.close()
+                attachment = nil
+                stdioMemory = StdioProbeMemory()  // a new attachment may be a new process
+                do {
+                    attachment = try await StdioAttachment.attach(engine: engine, containerID: target.containerID)
+                } catch {
+                    // The engine, not the server: not counted against the tool.
+                    return MCPProbeResult(verdict: .probeError, latencyMilliseconds: 0, error: "cannot attach to the container: \(error)")
+                }
+            }
+            return await StdioProbe(timeout: timeout).run(on: attachment!, memory: &stdioMemory)
+        }
+    }
+
+    func close() {
+        attachment?.close()
     }
 }

@@ -3,13 +3,18 @@ import MCPProbe
 
 /// A tool's health as its MCP probe sees it, with kubelet semantics: the verdict changes only after
 /// `failureThreshold` failures or `successThreshold` successes in a row, and a probe error of our
-/// own (not the server's) counts as neither.
+/// own (not the server's) counts as neither. Probes decide `starting`, `healthy` and `unhealthy`;
+/// the container's exit decides `crashed` and `stopped` (`ToolRecord.healthState`).
 public struct ToolHealth: Sendable, Equatable {
     public enum State: String, Sendable, Codable {
         /// Not yet proven healthy: within the start-up grace, or never answered.
         case starting
         case healthy
         case unhealthy
+        /// The container exited (or keeps restarting) without being asked to: see `ToolRecord.crash`.
+        case crashed
+        /// The container was stopped on request.
+        case stopped
     }
 
     public var state: State = .starting

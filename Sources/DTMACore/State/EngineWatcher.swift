@@ -60,9 +60,11 @@ public struct EngineWatcher: Service {
                 throw DockerEngineError.connectionLost(reason: "the events stream ended")
             }
             group.addTask {
+                await readCrashLogs()
                 while true {
                     try await Task.sleep(for: relistInterval)
                     try await manager.adoptExisting()
+                    await readCrashLogs()
                 }
             }
             try await group.next()
@@ -78,11 +80,41 @@ public struct EngineWatcher: Service {
         // Exec and health noise says nothing about the container's state.
         guard !event.action.hasPrefix("exec_"), !event.action.hasPrefix("health_status") else { return }
         do {
-            state.apply(try await engine.inspectContainer(event.actor.id))
+            let inspect = try await engine.inspectContainer(event.actor.id)
+            state.apply(inspect)
+            if event.action == "die", let code = event.actor.attributes?["exitCode"].flatMap(Int.init) {
+                state.recordExit(containerID: inspect.id, code: code, oomKilled: inspect.state.oomKilled, finishedAt: inspect.state.finishedAt)
+                await readCrashLogs()
+            }
         } catch DockerEngineError.notFound {
             state.containerGone(event.actor.id)
         } catch {
             logger.debug("cannot inspect after event", metadata: ["action": "\(event.action)", "error": "\(error)"])
+        }
+    }
+}
+
+extension EngineWatcher {
+    static let crashLogLines = 20
+
+    /// Reads the last log lines of every crashed container that has none yet: the first thing an
+    /// operator asks after "it crashed" is "what did it say".
+    func readCrashLogs() async {
+        for tool in state.snapshot().tools {
+            guard let crash = tool.crash, crash.lastLogLines == nil, let id = tool.containerID else { continue }
+            var options = LogsOptions()
+            options.tail = Self.crashLogLines
+            do {
+                var lines: [String] = []
+                for try await frame in try await engine.containerLogs(id, options: options) {
+                    lines += String(decoding: frame.payload, as: UTF8.self).split(separator: "\n", omittingEmptySubsequences: false)
+                        .map { String($0.prefix(512)) }
+                    if lines.last == "" { lines.removeLast() }
+                }
+                state.setCrashLogs(tool.instanceName, containerID: id, finishedAt: crash.finishedAt, lines: Array(lines.suffix(Self.crashLogLines)))
+            } catch {
+                logger.debug("cannot read a crashed tool's logs", metadata: ["instance": "\(tool.instanceName)", "error": "\(error)"])
+            }
         }
     }
 }

@@ -36,7 +36,7 @@ public enum HeartbeatReport {
             exitCode = tool.containerState.flatMap { $0.running ? nil : $0.exitCode }
             operation = tool.operation?.rawValue
             detail = tool.detail
-            health = tool.health.map(HealthReport.init)
+            health = HealthReport(tool)
         }
     }
 

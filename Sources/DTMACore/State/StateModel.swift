@@ -123,6 +123,22 @@ public final class StateModel: Sendable {
         }
     }
 
+    /// A `die` event's exit code, for the tool whose container it was.
+    func recordExit(containerID: String, code: Int, oomKilled: Bool, finishedAt: String?) {
+        mutate { state in
+            guard let name = state.tools.first(where: { $0.value.containerID == containerID })?.key else { return }
+            state.tools[name]?.recordExit(code: code, oomKilled: oomKilled, finishedAt: finishedAt)
+        }
+    }
+
+    /// The log lines of one crash (dropped if the container has crashed again since).
+    func setCrashLogs(_ instanceName: String, containerID: String, finishedAt: String?, lines: [String]) {
+        mutate { state in
+            guard state.tools[instanceName]?.containerID == containerID, state.tools[instanceName]?.crash?.finishedAt == finishedAt else { return }
+            state.tools[instanceName]?.crash?.lastLogLines = lines
+        }
+    }
+
     func markStoppedByRequest(_ instanceName: String) {
         mutate { $0.tools[instanceName]?.stoppedByRequest = true }
     }

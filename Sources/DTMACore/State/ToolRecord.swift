@@ -20,6 +20,8 @@ public struct ToolRecord: Sendable, Equatable {
     /// Docker's `NetworkSettings.Ports`.
     public var ports: [String: [PortBinding]?]
     public var hostPorts: Set<HostPortKey>
+    /// The container's address on its network, for probing ports that are not published.
+    public var ipAddress: String?
     public var restartCount: Int
     public var probe: ProbeSettings?
     public var operation: ToolOperation?
@@ -27,8 +29,10 @@ public struct ToolRecord: Sendable, Equatable {
     public var detail: String?
     /// Set when dtma stopped it, so that an exit reads as "stopped", not as a crash.
     public var stoppedByRequest = false
-    /// What the MCP probe says; nil for tools without an HTTP probe (yet).
+    /// What the MCP probe says while the container runs; nil for unprobed tools.
     public var health: ToolHealth?
+    /// How the container last ended without being asked to (kept after it runs again); nil if never.
+    public var crash: CrashReport?
 
     /// The container's state as the contract's `status_on_toolbox` enum.
     public var statusOnToolbox: String {
@@ -43,8 +47,8 @@ public struct ToolRecord: Sendable, Equatable {
         switch state.status {
         case "running":
             switch health?.state {
-            case .unhealthy: return "error_runtime"
-            case .starting: return "starting"
+            case .unhealthy, .crashed: return "error_runtime"
+            case .starting, .stopped: return "starting"
             case .healthy: return "running"
             // Probed but no verdict yet: still in its start-up grace.
             case nil: return ProbeScheduler.target(self) == nil ? "running" : "starting"
@@ -52,11 +56,27 @@ public struct ToolRecord: Sendable, Equatable {
         case "created": return "starting"
         case "restarting": return restartCount >= 3 ? "error_runtime" : "starting"
         case "paused": return "stopped"
-        case "exited":
-            if state.oomKilled { return "error_runtime" }
-            return stoppedByRequest || [0, 137, 143].contains(state.exitCode) ? "stopped" : "error_runtime"
+        case "exited": return hasCrashed ? "error_runtime" : "stopped"
         default: return "error_runtime"
         }
+    }
+
+    /// Exited on its own (killed by the kernel, or with a failure code), or restarting in a loop.
+    public var hasCrashed: Bool {
+        guard let state = containerState else { return false }
+        switch state.status {
+        case "exited", "dead": return state.oomKilled || !(stoppedByRequest || [0, 137, 143].contains(state.exitCode))
+        case "restarting": return true
+        default: return false
+        }
+    }
+
+    /// The verdict `/status` and heartbeats show: the probe's while the container runs, the exit's after.
+    public var healthState: ToolHealth.State? {
+        guard let state = containerState else { return nil }
+        if hasCrashed { return .crashed }
+        if state.running { return health?.state ?? (ProbeScheduler.target(self) == nil ? nil : .starting) }
+        return state.status == "created" ? nil : .stopped
     }
 
     /// Seconds since the container last started, while it runs.
@@ -104,11 +124,35 @@ public struct ToolRecord: Sendable, Equatable {
         containerID = inspect.id
         containerState = inspect.state
         ports = inspect.networkSettings?.ports ?? [:]
+        ipAddress = inspect.networkSettings?.networks?.values.compactMap(\.ipAddress).sorted().first { !$0.isEmpty }
         restartCount = inspect.restartCount ?? 0
         hostPorts = Set((inspect.hostConfig?.portBindings ?? [:]).flatMap { key, bindings in
             let proto = key.split(separator: "/").last.map(String.init) ?? "tcp"
             return bindings.compactMap { $0.hostPort.flatMap(Int.init).map { HostPortKey(port: $0, proto: proto) } }
         })
         if inspect.state.running { stoppedByRequest = false } else { health = nil }
+        if hasCrashed { recordExit(code: inspect.state.exitCode, oomKilled: inspect.state.oomKilled, finishedAt: inspect.state.finishedAt) }
+    }
+
+    /// Records an exit nobody asked for as a crash, once per exit (the restart policy may have
+    /// started the container again before dtma looked: then the `die` event's code is all there is).
+    mutating func recordExit(code: Int, oomKilled: Bool, finishedAt: String?) {
+        guard !stoppedByRequest, oomKilled || ![0, 137, 143].contains(code) || containerState?.status == "restarting",
+            crash?.finishedAt != finishedAt
+        else { return }
+        crash = CrashReport(exitCode: code, oomKilled: oomKilled, finishedAt: finishedAt, lastLogLines: nil)
+    }
+}
+
+/// How a container ended when nobody asked it to: what an operator needs first.
+public struct CrashReport: Sendable, Equatable, Encodable {
+    public var exitCode: Int
+    public var oomKilled: Bool
+    public var finishedAt: String?
+    /// The container's last log lines (both streams), read from the engine after it died.
+    public var lastLogLines: [String]?
+
+    enum CodingKeys: String, CodingKey {
+        case exitCode = "exit_code", oomKilled = "oom_killed", finishedAt = "finished_at", lastLogLines = "last_log_lines"
     }
 }

@@ -19,8 +19,10 @@ public enum ContainerPlan {
             config.attachStdin = true
             config.stdinOnce = false
         }
-        if !spec.ports.isEmpty {
-            config.exposedPorts = Dictionary(spec.ports.map { ($0.dockerKey, EmptyObject()) }) { first, _ in first }
+        var exposed = spec.ports.map(\.dockerKey)
+        if let probePort = spec.probe?.port { exposed.append("\(probePort)/tcp") }
+        if !exposed.isEmpty {
+            config.exposedPorts = Dictionary(exposed.map { ($0, EmptyObject()) }) { first, _ in first }
         }
 
         var host = HostConfig()

@@ -67,7 +67,8 @@ extension DeployRequest {
     /// with a 5 s timeout since an MCP handshake is several round trips.
     static func probe(_ request: ProbeRequest?, ports: [PortPublication]) throws(ToolSpecError) -> ProbeSettings {
         let field = "probe"
-        var transport: ProbeSettings.Transport = ports.isEmpty ? .none : .streamableHTTP
+        // Something to reach over HTTP (a published port, or a probe port) means Streamable HTTP.
+        var transport: ProbeSettings.Transport = ports.isEmpty && request?.port == nil ? .none : .streamableHTTP
         if let name = request?.transport {
             guard let parsed = ProbeSettings.Transport(rawValue: name) else {
                 throw .invalid("\(field).transport", "must be one of \(ProbeSettings.Transport.allCases.map(\.rawValue).joined(separator: ", "))")
@@ -77,9 +78,10 @@ extension DeployRequest {
         var port: Int?
         var path: String?
         if transport == .streamableHTTP || transport == .sse {
+            // A port that is not published is probed on the container's own address.
             port = request?.port ?? ports.first(where: { $0.proto == "tcp" })?.containerPort
-            guard let chosen = port, ports.contains(where: { $0.containerPort == chosen && $0.proto == "tcp" }) else {
-                throw .invalid("\(field).port", "must be one of the tool's published TCP container ports")
+            guard let chosen = port, (1...65535).contains(chosen) else {
+                throw .invalid("\(field).port", "is required (the container port the MCP server listens on) when no TCP port is published")
             }
             path = request?.path ?? (transport == .sse ? "/sse" : "/mcp")
             guard let chosenPath = path, chosenPath.hasPrefix("/"), NameRules.isPlainText(chosenPath, maxBytes: 256),

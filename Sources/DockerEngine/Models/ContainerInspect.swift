@@ -11,10 +11,12 @@ public struct ContainerInspect: Codable, Sendable, Equatable {
     public var config: Config
     public var hostConfig: HostConfig?
     public var networkSettings: NetworkSettings?
+    /// Execs started in the container and not yet cleaned up by the engine.
+    public var execIDs: [String]?
 
     enum CodingKeys: String, CodingKey {
         case id = "Id", name = "Name", created = "Created", image = "Image", restartCount = "RestartCount"
-        case state = "State", config = "Config", hostConfig = "HostConfig", networkSettings = "NetworkSettings"
+        case state = "State", config = "Config", hostConfig = "HostConfig", networkSettings = "NetworkSettings", execIDs = "ExecIDs"
     }
 
     /// The parts of `Config` read back after creation.

@@ -4,8 +4,13 @@
     mcp_server.py sse PORT                        legacy HTTP+SSE on /sse
     mcp_server.py stdio                           newline-delimited JSON-RPC on stdin/stdout
     mcp_server.py plain PORT                      an HTTP server that is not MCP: 404 for everything
+
+HTTP servers listen on $MCP_HOST (default 127.0.0.1; the container image sets 0.0.0.0).
 """
+import os
 import sys
+
+HOST = os.environ.get("MCP_HOST", "127.0.0.1")
 
 
 def plain(port):
@@ -30,7 +35,7 @@ def plain(port):
         do_GET = do_POST = do_DELETE = answer
 
     socketserver.ThreadingTCPServer.allow_reuse_address = True
-    with socketserver.ThreadingTCPServer(("127.0.0.1", port), NotMCP) as server:
+    with socketserver.ThreadingTCPServer((HOST, port), NotMCP) as server:
         server.serve_forever()
 
 
@@ -59,6 +64,6 @@ def echo(text: str) -> str:
 if transport == "stdio":
     server.run("stdio")
 elif transport == "sse":
-    server.run("sse", host="127.0.0.1", port=int(sys.argv[2]))
+    server.run("sse", host=HOST, port=int(sys.argv[2]))
 else:
-    server.run("streamable-http", host="127.0.0.1", port=int(sys.argv[2]), json_response="--json" in sys.argv)
+    server.run("streamable-http", host=HOST, port=int(sys.argv[2]), json_response="--json" in sys.argv)
