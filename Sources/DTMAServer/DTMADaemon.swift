@@ -47,6 +47,7 @@ public struct DTMADaemon: Sendable {
         services.append(EngineWatcher(engine: engine, state: state, manager: manager, relistInterval: config.relistInterval, logger: child("watcher")))
         services.append(SystemSampler(state: state))
         services.append(ProbeScheduler(engine: engine, state: state, logger: child("probes")))
+        services.append(ToolRecovery(manager: manager, state: state, logger: child("recovery")))
         services.append(DTMAServer.makeApplication(
             config: config, manager: manager, state: state, version: version, logger: child("api"), onListening: onListening))
         self.engine = engine

@@ -78,3 +78,36 @@ struct ProbeSchedulerTests {
         try await running.value
     }
 }
+
+@Suite("Restart back-off")
+struct RestartBackoffTests {
+    @Test("10 s doubling to 300 s between restarts")
+    func delays() {
+        let delays = (0...8).map { RestartBackoff.delay(after: $0) }
+        #expect(delays == [.zero, .seconds(10), .seconds(20), .seconds(40), .seconds(80), .seconds(160), .seconds(300), .seconds(300), .seconds(300)])
+    }
+
+    @Test("restart at once, then only after the delay; ten healthy minutes forgive the count")
+    func sequence() {
+        let start = ContinuousClock.now
+        var backoff = RestartBackoff()
+        func at(_ seconds: Int, _ verdict: ToolHealth.State?) -> Bool {
+            backoff.shouldRestart(verdict, now: start + .seconds(seconds))
+        }
+        #expect(at(0, .starting) == false)
+        #expect(at(1, .unhealthy) == true, "the first restart is immediate")
+        #expect(at(5, .unhealthy) == false)
+        #expect(at(10, .crashed) == false)
+        #expect(at(11, .crashed) == true, "10 s after the first restart")
+        #expect(at(20, .unhealthy) == false)
+        #expect(at(31, .unhealthy) == true, "20 s after the second")
+        #expect(backoff.restarts == 3)
+        #expect(at(40, .healthy) == false)
+        #expect(at(500, .healthy) == false)
+        #expect(backoff.restarts == 3, "not yet forgiven")
+        #expect(at(640, .healthy) == false)
+        #expect(backoff.restarts == 0, "forgiven after 10 minutes healthy")
+        #expect(at(641, .unhealthy) == true)
+        #expect(at(645, .stopped) == false, "a stopped tool is never restarted")
+    }
+}

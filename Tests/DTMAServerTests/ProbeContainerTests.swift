@@ -127,4 +127,26 @@ struct ProbeContainerTests {
             #expect(inspect.execIDs?.isEmpty ?? true, "the probe leaves no exec behind")
         }
     }
+
+    @Test("action restart: an unhealthy server is restarted at once, then not again before the back-off")
+    func restartAction() async throws {
+        try await withLiveDTMA { dtma, tag in
+            let name = "restart-\(tag)"
+            let body = Self.deployBody(
+                name: name, tag: tag, command: Self.server("plain", "8000"),
+                probe: ["transport": "streamable-http", "port": 8000, "failureThreshold": 1, "action": "restart"])
+            #expect(try await dtma.call("POST", "/tools", json: body).status == 201)
+            let containerID = try #require(dtma.state.tool(name)?.containerID)
+            let firstStart = try await dtma.engine.inspectContainer(containerID).state.startedAt
+            #expect(try await eventually(seconds: 30) { (dtma.state.tool(name)?.recoveryRestarts ?? 0) >= 1 }, "restarted")
+            #expect(try await eventually(seconds: 20) {
+                (try? await dtma.engine.inspectContainer(containerID).state.startedAt) != firstStart
+            }, "the container really started again")
+            // The next restart waits at least 10 s: none in the next 5.
+            try await Task.sleep(for: .seconds(5))
+            #expect(dtma.state.tool(name)?.recoveryRestarts == 1)
+            let health = try await Self.health(dtma, name)
+            #expect(health?["restarts_by_dtma"] as? Int == 1)
+        }
+    }
 }

@@ -16,6 +16,9 @@ public struct HealthReport: Encodable, Sendable {
     public var lastError: String?
     /// How the container last ended on its own, with its last log lines.
     public var crash: CrashReport?
+    /// Restarts dtma made because of this verdict (probe action `restart`).
+    public var restartsByDTMA: Int
+    public var lastRestartByDTMAAt: String?
 
     /// Nil while there is no verdict: an unprobed tool that runs, or one without a container yet.
     public init?(_ tool: ToolRecord) {
@@ -24,6 +27,8 @@ public struct HealthReport: Encodable, Sendable {
         let result = health.lastResult
         state = verdict.rawValue
         crash = tool.crash
+        restartsByDTMA = tool.recoveryRestarts
+        lastRestartByDTMAAt = tool.lastRecoveryRestartAt?.formatted(.iso8601)
         lastProbeAt = health.lastProbeAt?.formatted(.iso8601)
         latencyMilliseconds = result.map { ($0.latencyMilliseconds * 10).rounded() / 10 }
         era = result?.era?.rawValue
@@ -40,5 +45,6 @@ public struct HealthReport: Encodable, Sendable {
         case state, lastProbeAt = "last_probe_at", latencyMilliseconds = "latency_ms", era, protocolVersion = "protocol_version"
         case serverName = "server_name", serverVersion = "server_version", toolCount = "tool_count", toolNames = "tool_names"
         case consecutiveFailures = "consecutive_failures", lastError = "last_error", crash
+        case restartsByDTMA = "restarts_by_dtma", lastRestartByDTMAAt = "last_restart_by_dtma_at"
     }
 }

@@ -123,6 +123,15 @@ public final class StateModel: Sendable {
         }
     }
 
+    /// dtma restarted the tool: its health starts over, and the restart is counted.
+    func recordRestart(_ instanceName: String) {
+        mutate { state in
+            state.tools[instanceName]?.health = nil
+            state.tools[instanceName]?.recoveryRestarts += 1
+            state.tools[instanceName]?.lastRecoveryRestartAt = Date()
+        }
+    }
+
     /// A `die` event's exit code, for the tool whose container it was.
     func recordExit(containerID: String, code: Int, oomKilled: Bool, finishedAt: String?) {
         mutate { state in

@@ -33,6 +33,9 @@ public struct ToolRecord: Sendable, Equatable {
     public var health: ToolHealth?
     /// How the container last ended without being asked to (kept after it runs again); nil if never.
     public var crash: CrashReport?
+    /// Restarts dtma made for the probe action `restart`, and the last one's time.
+    public var recoveryRestarts = 0
+    public var lastRecoveryRestartAt: Date?
 
     /// The container's state as the contract's `status_on_toolbox` enum.
     public var statusOnToolbox: String {

@@ -86,6 +86,20 @@ public final class ToolManager: Sendable {
         }
     }
 
+    /// Restarts the tool's container (the probe action `restart`); its health starts over.
+    /// `expectedContainerID` guards against restarting a container that was replaced meanwhile.
+    func restart(_ instance: String, expectedContainerID: String) async throws {
+        try await locks.withLock(instance) {
+            let id = try await self.managedContainer(instance).id
+            guard id == expectedContainerID else { return }
+            self.state.setOperation(instance, .starting, detail: "restarting: the MCP probe judged it unhealthy")
+            defer { self.state.setOperation(instance, nil) }
+            self.state.recordRestart(instance)
+            try await self.engineCall { try await self.engine.restartContainer(id, timeoutSeconds: self.stopTimeoutSeconds) }
+            _ = try await self.refresh(id)
+        }
+    }
+
     public func remove(_ instance: String) async throws {
         try await locks.withLock(instance) {
             let id = try await self.managedContainer(instance).id
