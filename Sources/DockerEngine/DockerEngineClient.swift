@@ -150,6 +150,7 @@ public final class DockerEngineClient: Sendable {
         case .unreachable(let endpoint, let reason): return DockerEngineError.unreachable(endpoint: endpoint, reason: reason)
         case .closedByPeer: return DockerEngineError.connectionLost(reason: "the engine closed the connection")
         case .timedOut(let seconds): return DockerEngineError.timedOut(operation: operation, seconds: seconds)
+        case .malformedResponse(.truncatedMessage): return DockerEngineError.connectionLost(reason: "the engine closed the connection mid-response")
         case .malformedResponse(let parseError): return DockerEngineError.invalidResponse(reason: "\(parseError)")
         case .invalidRequest(let requestError): return DockerEngineError.invalidArgument("\(requestError)")
         case .unsolicitedResponse: return DockerEngineError.invalidResponse(reason: "a response nobody asked for")

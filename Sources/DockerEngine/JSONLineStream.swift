@@ -16,7 +16,13 @@ public struct JSONLineStream<Element: Decodable & Sendable>: AsyncSequence, Send
             while true {
                 if let line = try framer.next() { return try decode(line) }
                 guard !finished else { return nil }
-                guard let chunk = try await bytes.next() else {
+                let chunk: [UInt8]?
+                do {
+                    chunk = try await bytes.next()
+                } catch {
+                    throw DockerEngineClient.translate(error, operation: "reading the stream")
+                }
+                guard let chunk else {
                     finished = true
                     guard let last = framer.finish() else { return nil }
                     return try decode(last)

@@ -42,7 +42,7 @@ struct ConnectionFailureTests {
         ])
         let client = engine.client
         await #expect(throws: DockerEngineError.invalidResponse(reason: "invalidStatusLine")) { try await client.version() }
-        await #expect(throws: DockerEngineError.invalidResponse(reason: "truncatedMessage")) { try await client.version() }
+        await #expect(throws: DockerEngineError.connectionLost(reason: "the engine closed the connection mid-response")) { try await client.version() }
         await #expect(throws: DockerEngineError.invalidResponse(reason: "bodyTooLarge(limit: 1024)")) {
             try await client.version()
         }
