@@ -108,6 +108,11 @@ let package = Package(
             name: "EngineBench",
             dependencies: ["DockerEngine"]
         ),
+        // Benchmark driver for scripts/bench/probe.sh; not part of the daemon.
+        .executableTarget(
+            name: "ProbeBench",
+            dependencies: ["DTMACore", "DockerEngine", "MCPProbe"]
+        ),
         .testTarget(name: "DTMACoreTests", dependencies: ["DTMACore", "MCPProbe", "DTMATestSupport"]),
         .testTarget(name: "MCPProbeTests", dependencies: ["MCPProbe", "DTMATestSupport"]),
         .testTarget(name: "SystemdTests", dependencies: ["Systemd", "DTMATestSupport"]),

@@ -18,3 +18,9 @@ log "swift test"
 # Integration suites fail instead of skipping when the engine is required but missing.
 export DTMA_REQUIRE_DOCKER=1
 swift test "$@"
+
+# Restarts the engine itself, so it runs alone, after the suites: dtma must ride it out.
+if [ $# -eq 0 ]; then
+    log "chaos: the engine restarted under dtma"
+    scripts/chaos/engine-restart.sh 2 30
+fi

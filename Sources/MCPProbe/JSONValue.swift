@@ -55,8 +55,61 @@ struct JSONRPCMessage: Decodable, Sendable {
 
     var id: JSONValue?
     var method: String?
-    var result: JSONValue?
+    /// Present (maybe with every field nil, as `ping`'s `{}`) when the message is a result.
+    var result: MCPResult?
     var error: RPCError?
+
+    enum CodingKeys: String, CodingKey { case id, method, result, error }
+
+    init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        id = try container.decodeIfPresent(JSONValue.self, forKey: .id)
+        method = try container.decodeIfPresent(String.self, forKey: .method)
+        error = try? container.decodeIfPresent(RPCError.self, forKey: .error)
+        if container.contains(.result) { result = (try? container.decode(MCPResult.self, forKey: .result)) ?? MCPResult() }
+    }
+}
+
+/// Every result field a probe reads, whatever the method. Decoding only these skips the rest
+/// (tool schemas, mostly) instead of building it into a tree: half a probe's CPU otherwise.
+struct MCPResult: Decodable, Sendable {
+    struct Implementation: Decodable, Sendable {
+        var name: String?
+        var version: String?
+    }
+
+    struct Capabilities: Decodable, Sendable {
+        /// Any object: present means the server has tools.
+        struct Present: Decodable, Sendable {}
+        var tools: Present?
+    }
+
+    struct Meta: Decodable, Sendable {
+        var serverInfo: Implementation?
+        enum CodingKeys: String, CodingKey { case serverInfo = "io.modelcontextprotocol/serverInfo" }
+    }
+
+    var protocolVersion: String?
+    var supportedVersions: [String]?
+    var capabilities: Capabilities?
+    var serverInfo: Implementation?
+    var meta: Meta?
+    var tools: [Implementation]?
+    var nextCursor: String?
+
+    enum CodingKeys: String, CodingKey {
+        case protocolVersion, supportedVersions, capabilities, serverInfo, meta = "_meta", tools, nextCursor
+    }
+
+    var hasTools: Bool { capabilities?.tools != nil }
+
+    /// A `server/discover` result as a healthy verdict (tool names still to be listed).
+    var discovered: MCPProbeResult {
+        let server = meta?.serverInfo ?? serverInfo
+        return MCPProbeResult(
+            verdict: .healthy, latencyMilliseconds: 0, era: .modern,
+            protocolVersion: supportedVersions?.max() ?? MCPProtocol.modernVersion, serverName: server?.name, serverVersion: server?.version)
+    }
 }
 
 /// An outgoing request or notification.

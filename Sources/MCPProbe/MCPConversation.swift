@@ -11,20 +11,11 @@ protocol MCPConversation {
 enum MCPHandshake {
     /// `server/discover` (2026-07-28). Nil when the server answers anything but a result: then it
     /// speaks the legacy era (mcp.md: never key the fallback to one error code).
-    static func discover(_ conversation: inout some MCPConversation, id: Int) async throws -> MCPProbeResult? {
+    static func discover(_ conversation: inout some MCPConversation, id: Int, listingTools: Bool) async throws -> MCPProbeResult? {
         let reply = try await conversation.call(JSONRPCRequest(id: id, method: "server/discover", params: StreamableHTTPProbe.modernParams()))
         guard let result = reply.result else { return nil }
-        let serverInfo = result["_meta"]?["io.modelcontextprotocol/serverInfo"] ?? result["serverInfo"]
-        var outcome = MCPProbeResult(
-            verdict: .healthy, latencyMilliseconds: 0, era: .modern,
-            protocolVersion: result["supportedVersions"]?.array?.compactMap(\.string).max() ?? MCPProtocol.modernVersion,
-            serverName: serverInfo?["name"]?.string, serverVersion: serverInfo?["version"]?.string)
-        if result["capabilities"]?["tools"] != nil {
-            outcome.toolNames = try await listTools(firstID: id + 1, params: StreamableHTTPProbe.modernParams()) {
-                try await conversation.call($0)
-            }
-        }
-        return outcome
+        guard listingTools, result.hasTools else { return result.discovered }
+        return try await withTools(result.discovered, firstID: id + 1, params: StreamableHTTPProbe.modernParams()) { try await conversation.call($0) }
     }
 
     /// What `initialize` taught about a server: kept for as long as its session (or process) lives.
@@ -33,6 +24,16 @@ enum MCPHandshake {
         var serverName: String?
         var serverVersion: String?
         var hasTools: Bool
+
+        init(initializeResult result: MCPResult?) throws {
+            guard let result, let version = result.protocolVersion else {
+                throw MCPProbeFailure.server("initialize answered without a protocol version")
+            }
+            protocolVersion = version
+            serverName = result.serverInfo?.name
+            serverVersion = result.serverInfo?.version
+            hasTools = result.hasTools
+        }
     }
 
     /// `initialize` → `notifications/initialized`.
@@ -41,32 +42,28 @@ enum MCPHandshake {
             "protocolVersion": .string(MCPProtocol.legacyVersion), "capabilities": .object([:]), "clientInfo": MCPProtocol.clientInfo,
         ])))
         if let error = reply.error { throw MCPProbeFailure.server("initialize failed: \(error.message) (\(error.code))") }
-        guard let result = reply.result, let version = result["protocolVersion"]?.string else {
-            throw MCPProbeFailure.server("initialize answered without a protocol version")
-        }
+        let session = try Session(initializeResult: reply.result)
         try await conversation.notify(JSONRPCRequest(method: "notifications/initialized"))
-        return Session(
-            protocolVersion: version, serverName: result["serverInfo"]?["name"]?.string,
-            serverVersion: result["serverInfo"]?["version"]?.string, hasTools: result["capabilities"]?["tools"] != nil)
+        return session
     }
 
     /// `ping`, then `tools/list` if the server advertised tools: proof that an initialized session works.
-    static func check(_ conversation: inout some MCPConversation, session: Session, firstID: Int) async throws -> MCPProbeResult {
+    static func check(
+        _ conversation: inout some MCPConversation, session: Session, firstID: Int, listingTools: Bool = true
+    ) async throws -> MCPProbeResult {
         let ping = try await conversation.call(JSONRPCRequest(id: firstID, method: "ping", params: .object([:])))
         guard ping.result != nil else { throw MCPProbeFailure.server("ping failed: \(ping.error?.message ?? "no result")") }
-        var outcome = MCPProbeResult(
+        let outcome = MCPProbeResult(
             verdict: .healthy, latencyMilliseconds: 0, era: .legacy, protocolVersion: session.protocolVersion,
             serverName: session.serverName, serverVersion: session.serverVersion)
-        if session.hasTools {
-            outcome.toolNames = try await listTools(firstID: firstID + 1, params: .object([:])) { try await conversation.call($0) }
-        }
-        return outcome
+        guard listingTools, session.hasTools else { return outcome }
+        return try await withTools(outcome, firstID: firstID + 1, params: .object([:])) { try await conversation.call($0) }
     }
 
-    /// `tools/list`, following `nextCursor` for at most 20 pages.
-    static func listTools(
-        firstID: Int, params: JSONValue, call: (JSONRPCRequest) async throws -> JSONRPCMessage?
-    ) async throws -> [String] {
+    /// `outcome` with the server's tool names: `tools/list`, following `nextCursor` for at most 20 pages.
+    static func withTools(
+        _ outcome: MCPProbeResult, firstID: Int, params: JSONValue, call: (JSONRPCRequest) async throws -> JSONRPCMessage?
+    ) async throws -> MCPProbeResult {
         var names: [String] = []
         var cursor: String?
         for page in 0..<20 {
@@ -79,11 +76,13 @@ enum MCPHandshake {
             guard let result = reply?.result else {
                 throw MCPProbeFailure.server("tools/list failed: \(reply?.error?.message ?? "no result")")
             }
-            names += result["tools"]?.array?.compactMap { $0["name"]?.string } ?? []
-            cursor = result["nextCursor"]?.string
+            names += result.tools?.compactMap(\.name) ?? []
+            cursor = result.nextCursor
             if cursor == nil { break }
         }
-        return names
+        var outcome = outcome
+        outcome.toolNames = names
+        return outcome
     }
 
     /// One line of newline-delimited JSON-RPC.

@@ -60,6 +60,24 @@ struct MCPHTTPExchange: Sendable {
     }
 }
 
+/// JSON-RPC over an initialized Streamable HTTP session: any HTTP failure is the server's.
+struct StreamableHTTPConversation: MCPConversation {
+    let exchange: MCPHTTPExchange
+
+    mutating func call(_ request: JSONRPCRequest) async throws -> JSONRPCMessage {
+        let reply = try await exchange.send(request)
+        guard let message = reply.message else { throw MCPProbeFailure.server("\(request.method) answered HTTP \(reply.status)") }
+        return message
+    }
+
+    mutating func notify(_ notification: JSONRPCRequest) async throws {
+        let reply = try await exchange.send(notification)
+        guard (200..<300).contains(reply.status) else {
+            throw MCPProbeFailure.server("\(notification.method) answered HTTP \(reply.status)")
+        }
+    }
+}
+
 /// Why a probe failed: the server's fault (a verdict) or ours (not counted against the server).
 enum MCPProbeFailure: Error {
     case server(String)

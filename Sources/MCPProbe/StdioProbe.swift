@@ -25,9 +25,12 @@ public struct StdioProbeMemory: Sendable {
 /// and then `ping` → `tools/list` every probe. Never throws.
 public struct StdioProbe: Sendable {
     public var timeout: Duration
+    /// False skips `tools/list` (see `StreamableHTTPProbe.listsTools`).
+    public var listsTools: Bool
 
-    public init(timeout: Duration = .seconds(5)) {
+    public init(timeout: Duration = .seconds(5), listsTools: Bool = true) {
         self.timeout = timeout
+        self.listsTools = listsTools
     }
 
     public func run(on channel: some MCPLineChannel, memory: inout StdioProbeMemory) async -> MCPProbeResult {
@@ -35,7 +38,7 @@ public struct StdioProbe: Sendable {
         let before = memory
         var result: MCPProbeResult
         do {
-            (result, memory) = try await withDeadline(timeout) { [timeout] in
+            (result, memory) = try await withDeadline(timeout) { [timeout, listsTools] in
                 var memory = before
                 var conversation = StdioConversation(channel: channel)
                 if memory.era != .legacy {
@@ -43,7 +46,7 @@ public struct StdioProbe: Sendable {
                     let id = memory.take(3)
                     let modern = try? await withDeadline(memory.era == .modern ? timeout : timeout / 2) {
                         var discovering = StdioConversation(channel: channel)
-                        return try await MCPHandshake.discover(&discovering, id: id)
+                        return try await MCPHandshake.discover(&discovering, id: id, listingTools: listsTools)
                     }
                     if let modern = modern ?? nil {
                         memory.era = .modern
@@ -52,7 +55,8 @@ public struct StdioProbe: Sendable {
                     memory.era = .legacy
                 }
                 if memory.session == nil { memory.session = try await MCPHandshake.initialize(&conversation, id: memory.take(1)) }
-                let checked = try await MCPHandshake.check(&conversation, session: memory.session!, firstID: memory.take(21))
+                let checked = try await MCPHandshake.check(
+                    &conversation, session: memory.session!, firstID: memory.take(21), listingTools: listsTools)
                 return (checked, memory)
             }
         } catch MCPProbeFailure.ours(let reason) {

@@ -11,13 +11,19 @@ public struct StreamableHTTPProbe: Sendable {
     public var timeout: Duration
     /// The era that worked last time, tried first (mcp.md: cache the era, re-detect when it fails).
     public var knownEra: MCPProbeResult.Era?
+    /// False skips `tools/list`: the names change rarely, and the list is a probe's biggest message.
+    public var listsTools: Bool
 
-    public init(host: String = "127.0.0.1", port: Int, path: String = "/mcp", timeout: Duration = .seconds(5), knownEra: MCPProbeResult.Era? = nil) {
+    public init(
+        host: String = "127.0.0.1", port: Int, path: String = "/mcp", timeout: Duration = .seconds(5),
+        knownEra: MCPProbeResult.Era? = nil, listsTools: Bool = true
+    ) {
         self.host = host
         self.port = port
         self.path = path
         self.timeout = timeout
         self.knownEra = knownEra
+        self.listsTools = listsTools
     }
 
     public func run() async -> MCPProbeResult {
@@ -63,15 +69,8 @@ public struct StreamableHTTPProbe: Sendable {
         let reply = try await exchange.send(JSONRPCRequest(id: 1, method: "server/discover", params: Self.modernParams()))
         if [401, 403].contains(reply.status) { return Self.aliveBehindAuth(reply.status) }
         guard reply.status == 200, let result = reply.message?.result else { return nil }
-        let serverInfo = result["_meta"]?["io.modelcontextprotocol/serverInfo"] ?? result["serverInfo"]
-        var outcome = MCPProbeResult(
-            verdict: .healthy, latencyMilliseconds: 0, era: .modern,
-            protocolVersion: result["supportedVersions"]?.array?.compactMap(\.string).max() ?? MCPProtocol.modernVersion,
-            serverName: serverInfo?["name"]?.string, serverVersion: serverInfo?["version"]?.string)
-        if result["capabilities"]?["tools"] != nil {
-            outcome.toolNames = try await MCPHandshake.listTools(firstID: 10, params: Self.modernParams()) { try await exchange.send($0).message }
-        }
-        return outcome
+        guard listsTools, result.hasTools else { return result.discovered }
+        return try await MCPHandshake.withTools(result.discovered, firstID: 10, params: Self.modernParams()) { try await exchange.send($0).message }
     }
 
     static func modernParams(_ extra: [String: JSONValue] = [:]) -> JSONValue {
@@ -97,26 +96,13 @@ public struct StreamableHTTPProbe: Sendable {
         if [400, 404, 405].contains(initialize.status) { return nil }
         guard initialize.status == 200 else { throw MCPProbeFailure.server("initialize answered HTTP \(initialize.status)") }
         if let error = initialize.message?.error { throw MCPProbeFailure.server("initialize failed: \(error.message) (\(error.code))") }
-        guard let result = initialize.message?.result, let version = result["protocolVersion"]?.string else {
-            throw MCPProbeFailure.server("initialize answered without a protocol version")
-        }
+        let session = try MCPHandshake.Session(initializeResult: initialize.message?.result)
         exchange.sessionID = initialize.headers["Mcp-Session-Id"]
-        exchange.protocolVersion = version
+        exchange.protocolVersion = session.protocolVersion
+        var conversation = StreamableHTTPConversation(exchange: exchange)
         do {
-            let initialized = try await exchange.send(JSONRPCRequest(method: "notifications/initialized"))
-            guard (200..<300).contains(initialized.status) else {
-                throw MCPProbeFailure.server("notifications/initialized answered HTTP \(initialized.status)")
-            }
-            let ping = try await exchange.send(JSONRPCRequest(id: 2, method: "ping", params: .object([:])))
-            guard ping.message?.result != nil else {
-                throw MCPProbeFailure.server("ping failed: \(ping.message?.error?.message ?? "HTTP \(ping.status)")")
-            }
-            var outcome = MCPProbeResult(
-                verdict: .healthy, latencyMilliseconds: 0, era: .legacy, protocolVersion: version,
-                serverName: result["serverInfo"]?["name"]?.string, serverVersion: result["serverInfo"]?["version"]?.string)
-            if result["capabilities"]?["tools"] != nil {
-                outcome.toolNames = try await MCPHandshake.listTools(firstID: 10, params: .object([:])) { try await exchange.send($0).message }
-            }
+            try await conversation.notify(JSONRPCRequest(method: "notifications/initialized"))
+            let outcome = try await MCPHandshake.check(&conversation, session: session, firstID: 2, listingTools: listsTools)
             await exchange.endSession()
             return outcome
         } catch {

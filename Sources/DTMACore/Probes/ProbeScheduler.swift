@@ -105,12 +105,17 @@ public struct ProbeScheduler: Service {
     }
 }
 
-/// One tool's probe with what it remembers between runs: the era that worked, and for stdio the
-/// attachment to the process and its session.
+/// One tool's probe with what it remembers between runs: the era that worked, the tool names
+/// (listed again every `toolListEvery` probes, not every time), and for stdio the attachment to
+/// the process and its session.
 struct Prober {
+    static let toolListEvery = 10
+
     let target: ProbeScheduler.Target
     let engine: DockerEngineClient
     private var era: MCPProbeResult.Era?
+    private var toolNames: [String]?
+    private var probesSinceToolList = 0
     private var attachment: StdioAttachment?
     private var stdioMemory = StdioProbeMemory()
 
@@ -120,12 +125,29 @@ struct Prober {
     }
 
     mutating func probe() async -> MCPProbeResult {
+        let listsTools = toolNames == nil || probesSinceToolList >= Self.toolListEvery
+        var result = await run(listsTools: listsTools)
+        guard result.verdict == .healthy else {
+            era = nil  // re-detect after a failure
+            toolNames = nil
+            return result
+        }
+        era = result.era
+        if listsTools {
+            toolNames = result.toolNames ?? []
+            probesSinceToolList = 0
+        } else {
+            result.toolNames = toolNames
+            probesSinceToolList += 1
+        }
+        return result
+    }
+
+    private mutating func run(listsTools: Bool) async -> MCPProbeResult {
         let timeout = Duration.seconds(target.settings.timeoutSeconds)
         switch target.endpoint {
         case .streamableHTTP(let host, let port, let path):
-            let result = await StreamableHTTPProbe(host: host, port: port, path: path, timeout: timeout, knownEra: era).run()
-            era = result.verdict == .healthy ? result.era : nil  // re-detect after a failure
-            return result
+            return await StreamableHTTPProbe(host: host, port: port, path: path, timeout: timeout, knownEra: era, listsTools: listsTools).run()
         case .sse(let host, let port, let path):
             return await LegacySSEProbe(host: host, port: port, path: path, timeout: timeout).run()
         case .stdio:
@@ -140,7 +162,7 @@ struct Prober {
                     return MCPProbeResult(verdict: .probeError, latencyMilliseconds: 0, error: "cannot attach to the container: \(error)")
                 }
             }
-            return await StdioProbe(timeout: timeout).run(on: attachment!, memory: &stdioMemory)
+            return await StdioProbe(timeout: timeout, listsTools: listsTools).run(on: attachment!, memory: &stdioMemory)
         }
     }
 

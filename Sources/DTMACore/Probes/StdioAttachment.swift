@@ -8,7 +8,7 @@ import NIOConcurrencyHelpers
 /// (an attached client that stops reading can stall the container's output); stdout lines wait
 /// in a small inbox for the probe, stderr lines go to a tail. Docker drops attached clients when
 /// the container restarts or the engine goes away: then `isClosed` says to attach again.
-final class StdioAttachment: MCPLineChannel {
+public final class StdioAttachment: MCPLineChannel {
     static let inboxLimit = 256
     static let stderrTailLimit = 20
     static let maxLineBytes = 1 << 20
@@ -28,7 +28,7 @@ final class StdioAttachment: MCPLineChannel {
         self.stream = stream
     }
 
-    static func attach(engine: DockerEngineClient, containerID: String) async throws -> StdioAttachment {
+    public static func attach(engine: DockerEngineClient, containerID: String) async throws -> StdioAttachment {
         // What the server said on stderr before we attached (its start-up) opens the tail.
         var options = LogsOptions()
         options.stdout = false
@@ -46,15 +46,15 @@ final class StdioAttachment: MCPLineChannel {
         return attachment
     }
 
-    var isClosed: Bool { inbox.withLockedValue { $0.closed } }
+    public var isClosed: Bool { inbox.withLockedValue { $0.closed } }
 
-    var stderrTail: [String] { inbox.withLockedValue { $0.stderrTail } }
+    public var stderrTail: [String] { inbox.withLockedValue { $0.stderrTail } }
 
-    func send(_ line: [UInt8]) async throws {
+    public func send(_ line: [UInt8]) async throws {
         try await stream.write(line)
     }
 
-    func nextLine() async throws -> [UInt8]? {
+    public func nextLine() async throws -> [UInt8]? {
         try await withTaskCancellationHandler {
             try await withCheckedThrowingContinuation { continuation in
                 let ready: Result<[UInt8]?, any Error>? = inbox.withLockedValue { inbox in
@@ -75,7 +75,7 @@ final class StdioAttachment: MCPLineChannel {
         }
     }
 
-    func close() {
+    public func close() {
         stream.close()
         reader.withLockedValue { $0?.cancel() }
     }
