@@ -7,7 +7,7 @@ import Hummingbird
 /// (`instanceNameOnToolbox`), as the design card has them; the others follow contract.md.
 enum APIRoutes {
     enum Endpoint {
-        case health, status, deploy, start, stop, remove
+        case health, status, deploy, start, stop, remove, logs
     }
 
     struct Route {
@@ -28,6 +28,7 @@ enum APIRoutes {
         Route(method: .post, path: "/tools/stop", endpoint: .stop),
         Route(method: .delete, path: "/tools/{instance}", endpoint: .remove),
         Route(method: .delete, path: "/tools/remove", endpoint: .remove),
+        Route(method: .get, path: "/tools/{instance}/logs", endpoint: .logs),  // JSON, or NDJSON with follow=true
     ]
 
     static func register(on router: Router<DTMARequestContext>, api: ToolAPI, inboundKeys: [String]) {
@@ -52,6 +53,7 @@ extension ToolAPI {
         case .start: start
         case .stop: stop
         case .remove: remove
+        case .logs: logs
         }
     }
 }

@@ -43,7 +43,7 @@ struct ToolAPI: Sendable {
     }
 
     /// From the path (`/tools/{instance}/…`), else the query or the JSON body (`instanceNameOnToolbox`).
-    private func instanceName(_ request: Request, context: DTMARequestContext) async throws -> String {
+    func instanceName(_ request: Request, context: DTMARequestContext) async throws -> String {
         var name = context.parameters.get("instance")
         if name == nil { name = request.uri.queryParameters.get("instanceNameOnToolbox") }
         if name == nil {

@@ -28,6 +28,9 @@ public final class DockerEngineClient: Sendable {
     public let configuration: Configuration
     let logger: Logger
     let http: HTTP1Client
+
+    /// Connections to the engine now open: pooled ones plus streams (logs, events, attach).
+    public var openConnections: Int { http.openPooledConnections + http.openStreams }
     private let negotiatedVersion = NIOLockedValueBox<APIVersion?>(nil)
 
     public init(

@@ -1,4 +1,5 @@
 import HTTP1
+import NIOConcurrencyHelpers
 import NIOCore
 
 /// An HTTP/1.1 client on our own codec, for one endpoint: the Docker engine's socket, an MCP
@@ -23,6 +24,7 @@ public final class HTTP1Client: Sendable {
     public let endpoint: HTTP1Endpoint
     public let configuration: Configuration
     let pool: HTTP1ConnectionPool
+    private let streams = NIOLockedValueBox(0)
 
     public init(endpoint: HTTP1Endpoint, configuration: Configuration = .init()) {
         self.endpoint = endpoint
@@ -39,6 +41,9 @@ public final class HTTP1Client: Sendable {
 
     /// Pooled connections now open, idle or busy.
     public var openPooledConnections: Int { pool.openConnections }
+
+    /// Streams (each on its own connection) not yet closed: what a leak would grow.
+    public var openStreams: Int { streams.withLockedValue { $0 } }
 
     /// Sends `request` on a pooled connection and returns the whole response, whatever its status.
     /// A GET or HEAD that meets a kept-alive connection the peer had closed is retried once.
@@ -69,6 +74,8 @@ public final class HTTP1Client: Sendable {
     public func openStream(_ request: HTTP1Request, timeout: Duration? = nil) async throws -> HTTP1Stream {
         let bytes = try serialize(request)
         let connection = try await HTTP1Connection.open(to: endpoint, connectTimeout: TimeAmount(configuration.connectTimeout))
+        streams.withLockedValue { $0 += 1 }
+        connection.channel.closeFuture.whenComplete { [streams] _ in streams.withLockedValue { $0 -= 1 } }
         do {
             let streamed = try await connection.stream(bytes, timeout: TimeAmount(timeout ?? configuration.requestTimeout))
             return HTTP1Stream(head: streamed.head, body: streamed.body, connection: connection)

@@ -29,7 +29,7 @@ struct OpenAPIDocumentTests {
     func matchesRouter() throws {
         let documented = try Self.documentedRoutes()
         let served = Set(DTMAServer.routeTable)
-        #expect(documented.count == 10)
+        #expect(documented.count >= 11, "the parser found the document's routes")
         #expect(documented.subtracting(served).isEmpty, "documented but not served: \(documented.subtracting(served))")
         #expect(served.subtracting(documented).isEmpty, "served but not documented: \(served.subtracting(documented))")
     }

@@ -216,7 +216,7 @@ public final class ToolManager: Sendable {
     }
 
     /// The container named `instance`, provided its labels say it is dtma's tool of that name.
-    private func managedContainer(_ instance: String) async throws -> ContainerInspect {
+    func managedContainer(_ instance: String) async throws -> ContainerInspect {
         guard let container = try await existingContainer(instance),
             ContainerLabels.identity(container.config.labels)?.instanceName == instance
         else { throw ToolError.notManaged(instance: instance) }
@@ -230,7 +230,7 @@ public final class ToolManager: Sendable {
     }
 
     @discardableResult
-    private func engineCall<Result>(_ call: () async throws -> Result) async throws -> Result {
+    func engineCall<Result>(_ call: () async throws -> Result) async throws -> Result {
         do {
             return try await call()
         } catch let error as DockerEngineError {
