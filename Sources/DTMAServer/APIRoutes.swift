@@ -7,7 +7,7 @@ import Hummingbird
 /// (`instanceNameOnToolbox`), as the design card has them; the others follow contract.md.
 enum APIRoutes {
     enum Endpoint {
-        case health, status, deploy, start, stop, remove, logs
+        case health, status, deploy, start, stop, remove, logs, events
     }
 
     struct Route {
@@ -29,6 +29,7 @@ enum APIRoutes {
         Route(method: .delete, path: "/tools/{instance}", endpoint: .remove),
         Route(method: .delete, path: "/tools/remove", endpoint: .remove),
         Route(method: .get, path: "/tools/{instance}/logs", endpoint: .logs),  // JSON, or NDJSON with follow=true
+        Route(method: .get, path: "/events", endpoint: .events),  // tool state changes as server-sent events
     ]
 
     static func register(on router: Router<DTMARequestContext>, api: ToolAPI, inboundKeys: [String]) {
@@ -54,6 +55,7 @@ extension ToolAPI {
         case .stop: stop
         case .remove: remove
         case .logs: logs
+        case .events: events
         }
     }
 }

@@ -35,8 +35,14 @@ public final class StateModel: Sendable {
     }
 
     private let state = NIOLockedValueBox(State())
+    private let events = ToolEventHub()
 
     public init() {}
+
+    /// Every change of a tool's status or verdict from now on, until the stream is dropped.
+    public func toolEvents() -> AsyncStream<ToolEvent> {
+        events.subscribe()
+    }
 
     public func snapshot() -> Snapshot {
         state.withLockedValue { state in
@@ -57,10 +63,14 @@ public final class StateModel: Sendable {
     public var revision: UInt64 { state.withLockedValue { $0.revision } }
 
     private func mutate(_ change: (inout State) -> Void) {
-        state.withLockedValue { state in
+        let watched = events.hasSubscribers
+        let changes = state.withLockedValue { state -> [ToolEvent] in
+            let before = watched ? state.tools.mapValues(ToolEvent.Signature.init) : [:]
             change(&state)
             state.revision &+= 1
+            return watched ? ToolEvent.changes(from: before, to: state.tools, at: Date()) : []
         }
+        events.publish(changes)
     }
 
     /// Host ports held by every tool except `instanceName`.

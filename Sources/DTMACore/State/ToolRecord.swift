@@ -57,7 +57,7 @@ public struct ToolRecord: Sendable, Equatable {
             case nil: return ProbeScheduler.target(self) == nil ? "running" : "starting"
             }
         case "created": return "starting"
-        case "restarting": return restartCount >= 3 ? "error_runtime" : "starting"
+        case "restarting": return "error_runtime"  // it exited on its own; the restart policy brings it back
         case "paused": return "stopped"
         case "exited": return hasCrashed ? "error_runtime" : "stopped"
         default: return "error_runtime"
