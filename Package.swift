@@ -92,8 +92,11 @@ let package = Package(
         .executableTarget(
             name: "dtma",
             dependencies: [
+                "ControlPlane",
                 "DockerEngine",
                 "DTMACore",
+                "HTTP1",
+                "HTTP1Client",
                 "DTMAServer",
                 "Systemd",
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),

@@ -109,7 +109,7 @@ public enum ControlPlaneError: Error, Equatable, Sendable, CustomStringConvertib
     }
 
     /// The URL without its query, which may carry secrets.
-    static func redacted(_ url: String) -> String {
+    public static func redacted(_ url: String) -> String {
         String(url.prefix { $0 != "?" && $0 != "#" })
     }
 }

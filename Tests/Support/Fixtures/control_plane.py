@@ -16,6 +16,7 @@ import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 directory = sys.argv[1]
+TOKEN = "droplet-token-for-tests"  # ControlPlaneFixture.token: like the real function, others get 401
 state = {"mode": "ok"}
 lock = threading.Lock()
 
@@ -57,8 +58,13 @@ class Handler(BaseHTTPRequestHandler):
             time.sleep(3)
         if mode == "error":
             return self.answer(500, b'{"error":"boom"}')
-        if mode == "unauthorized":
+        if mode == "unauthorized" or self.headers.get("Authorization") != "Bearer " + TOKEN:
             return self.answer(401, b'{"error":"unknown token"}')
+        if self.path.endswith("/heartbeat"):
+            try:
+                json.loads(body)
+            except ValueError:
+                return self.answer(400, b'{"error":"invalid JSON"}')
         if self.path.endswith("/fetch-tool-secrets"):
             path = os.path.join(directory, "secrets.json")
             secrets = json.load(open(path)) if os.path.exists(path) else {}
