@@ -19,6 +19,7 @@ CACHE=/var/cache/dtma-test
 # Pinned: the probe tests know what these servers say.
 MCP_SDK_VERSION=2.3.0
 MCP_TIME_VERSION=2026.10.19
+PROMETHEUS_CLIENT_VERSION=0.26.0  # the tests parse /metrics with its parser
 MCP_VENV=$CACHE/mcp-venv
 MCP_FIXTURE=$here/../Tests/Support/Fixtures/mcp_server.py
 rebuild=${1:-}
@@ -63,15 +64,16 @@ build_runtime() {
 # The venv runs on the host for loopback tests and is copied into the image: both are Debian 12's python3.
 ensure_mcp_venv() {
     ensure_packages python3
-    "$MCP_VENV/bin/python" - "$MCP_SDK_VERSION" "$MCP_TIME_VERSION" 2>/dev/null <<'PY' && return 0
+    "$MCP_VENV/bin/python" - "$MCP_SDK_VERSION" "$MCP_TIME_VERSION" "$PROMETHEUS_CLIENT_VERSION" 2>/dev/null <<'PY' && return 0
 import importlib.metadata as m, sys
-sys.exit(m.version("mcp") != sys.argv[1] or m.version("mcp-server-time") != sys.argv[2])
+sys.exit((m.version("mcp"), m.version("mcp-server-time"), m.version("prometheus-client")) != tuple(sys.argv[1:4]))
 PY
-    log "installing mcp==$MCP_SDK_VERSION and mcp-server-time==$MCP_TIME_VERSION from PyPI into $MCP_VENV"
+    log "installing mcp==$MCP_SDK_VERSION, mcp-server-time==$MCP_TIME_VERSION, prometheus-client from PyPI into $MCP_VENV"
     rm -rf "$MCP_VENV"
     mkdir -p "$CACHE"
     /usr/bin/python3 -m venv "$MCP_VENV" 2>/dev/null || { ensure_packages python3-venv; rm -rf "$MCP_VENV"; /usr/bin/python3 -m venv "$MCP_VENV"; }
     "$MCP_VENV/bin/pip" install --quiet --disable-pip-version-check "mcp==$MCP_SDK_VERSION" "mcp-server-time==$MCP_TIME_VERSION" \
+        "prometheus-client==$PROMETHEUS_CLIENT_VERSION" \
         || die "pip install of the MCP fixtures failed (needs PyPI)"
 }
 

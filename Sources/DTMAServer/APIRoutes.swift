@@ -7,7 +7,7 @@ import Hummingbird
 /// (`instanceNameOnToolbox`), as the design card has them; the others follow contract.md.
 enum APIRoutes {
     enum Endpoint {
-        case health, status, deploy, start, stop, remove, logs, events
+        case health, status, deploy, start, stop, remove, logs, events, metrics
     }
 
     struct Route {
@@ -30,16 +30,19 @@ enum APIRoutes {
         Route(method: .delete, path: "/tools/remove", endpoint: .remove),
         Route(method: .get, path: "/tools/{instance}/logs", endpoint: .logs),  // JSON, or NDJSON with follow=true
         Route(method: .get, path: "/events", endpoint: .events),  // tool state changes as server-sent events
+        Route(method: .get, path: "/metrics", endpoint: .metrics),  // Prometheus; the key is a setting
     ]
 
-    static func register(on router: Router<DTMARequestContext>, api: ToolAPI, inboundKeys: [String]) {
+    static func register(on router: Router<DTMARequestContext>, api: ToolAPI, config: DTMAConfig) {
+        router.add(middleware: RequestMetricsMiddleware(metrics: api.metrics))
         router.add(middleware: APIErrorMiddleware())
-        for route in table where !route.needsKey {
+        func needsKey(_ route: Route) -> Bool { route.endpoint == .metrics ? config.metricsRequireKey : route.needsKey }
+        for route in table where !needsKey(route) {
             router.on(RouterPath(route.path), method: route.method, use: api.handler(route.endpoint))
         }
         // Added after the open routes, so it guards every route below and every unknown path.
-        router.add(middleware: BearerAuthMiddleware(keys: inboundKeys))
-        for route in table where route.needsKey {
+        router.add(middleware: BearerAuthMiddleware(keys: config.inboundKeys))
+        for route in table where needsKey(route) {
             router.on(RouterPath(route.path), method: route.method, use: api.handler(route.endpoint))
         }
     }
@@ -56,6 +59,7 @@ extension ToolAPI {
         case .remove: remove
         case .logs: logs
         case .events: events
+        case .metrics: metricsText
         }
     }
 }

@@ -11,6 +11,7 @@ public struct DTMADaemon: Sendable {
     public let engine: DockerEngineClient
     public let state: StateModel
     public let manager: ToolManager
+    public let metrics: DTMAMetrics
     public let services: [any Service]
 
     public init(config: DTMAConfig, version: String, logger: Logger, onListening: @escaping @Sendable (Int) async -> Void = { _ in }) throws {
@@ -19,7 +20,10 @@ public struct DTMADaemon: Sendable {
             child[metadataKey: "component"] = "\(label)"
             return child
         }
-        let engine = DockerEngineClient(endpoint: config.engine, logger: child("engine"))
+        let metrics = DTMAMetrics()
+        var engineSettings = DockerEngineClient.Configuration()
+        engineSettings.observer = { metrics.recordEngineCall($0, duration: $1, failed: $2) }
+        let engine = DockerEngineClient(endpoint: config.engine, configuration: engineSettings, logger: child("engine"))
         let state = StateModel()
         var services: [any Service] = []
         var secrets: ToolManager.SecretsSource?
@@ -39,20 +43,25 @@ public struct DTMADaemon: Sendable {
                 makeBody: { sequence, status in
                     try HeartbeatReport.body(state.snapshot(), sequence: sequence, status: status, dtmaVersion: version)
                 },
-                record: { state.recordHeartbeat(sequence: $0.sequence, at: $0.at, error: $0.error, consecutiveFailures: $0.consecutiveFailures) }))
+                record: {
+                    state.recordHeartbeat(sequence: $0.sequence, at: $0.at, error: $0.error, consecutiveFailures: $0.consecutiveFailures)
+                    metrics.recordHeartbeat(failed: $0.error != nil)
+                }))
         } else {
             logger.notice("heartbeats and secrets are off: AGENTOPIA_API_BASE_URL and DTMA_BEARER_TOKEN are not both set")
         }
         let manager = ToolManager(engine: engine, state: state, dtmaVersion: version, stopTimeoutSeconds: config.stopTimeoutSeconds, secrets: secrets, logger: child("tools"))
         services.append(EngineWatcher(engine: engine, state: state, manager: manager, relistInterval: config.relistInterval, logger: child("watcher")))
         services.append(SystemSampler(state: state))
-        services.append(ProbeScheduler(engine: engine, state: state, logger: child("probes")))
+        services.append(ProbeScheduler(engine: engine, state: state, metrics: metrics, logger: child("probes")))
         services.append(ToolRecovery(manager: manager, state: state, logger: child("recovery")))
         services.append(DTMAServer.makeApplication(
-            config: config, manager: manager, state: state, version: version, logger: child("api"), onListening: onListening))
+            config: config, manager: manager, state: state, metrics: metrics, version: version, logger: child("api"),
+            onListening: onListening))
         self.engine = engine
         self.state = state
         self.manager = manager
+        self.metrics = metrics
         self.services = services
     }
 }

@@ -7,12 +7,12 @@ import NIOCore
 public enum DTMAServer {
     /// `onListening` receives the bound port (useful when the configured port is 0).
     public static func makeApplication(
-        config: DTMAConfig, manager: ToolManager, state: StateModel, version: String, logger: Logger,
+        config: DTMAConfig, manager: ToolManager, state: StateModel, metrics: DTMAMetrics, version: String, logger: Logger,
         onListening: @escaping @Sendable (Int) async -> Void = { _ in }
     ) -> some ApplicationProtocol {
         let router = Router(context: DTMARequestContext.self)
-        let api = ToolAPI(manager: manager, state: state, config: config, version: version)
-        APIRoutes.register(on: router, api: api, inboundKeys: config.inboundKeys)
+        let api = ToolAPI(manager: manager, state: state, metrics: metrics, config: config, version: version)
+        APIRoutes.register(on: router, api: api, config: config)
         return Application(
             router: router,
             configuration: .init(address: .hostname(config.listenHost, port: config.listenPort), serverName: "dtma"),

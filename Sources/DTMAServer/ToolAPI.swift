@@ -8,6 +8,7 @@ import Hummingbird
 struct ToolAPI: Sendable {
     let manager: ToolManager
     let state: StateModel
+    let metrics: DTMAMetrics
     let config: DTMAConfig
     let version: String
     let statusCache = StatusCache()
@@ -78,6 +79,13 @@ struct ToolAPI: Sendable {
             Response.encodeJSON(StatusReport(snapshot: state.snapshot(), config: config, version: version, now: now))
         }
         return Response.json(.ok, encoded: body)
+    }
+
+    /// Prometheus text format (version 0.0.4).
+    @Sendable func metricsText(_ request: Request, context: DTMARequestContext) async throws -> Response {
+        Response(
+            status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
+            body: .init(byteBuffer: ByteBuffer(bytes: metrics.exposition(state.snapshot()))))
     }
 }
 

@@ -20,6 +20,8 @@ public final class DockerEngineClient: Sendable {
         public var newestAPIVersion = APIVersion.newestSupported
         /// Use this version without asking the engine.
         public var fixedAPIVersion: APIVersion?
+        /// Told of every short request: its kind (`GET /containers`), how long it took, whether it failed.
+        public var observer: (@Sendable (_ call: String, _ duration: Duration, _ failed: Bool) -> Void)?
 
         public init() {}
     }
@@ -77,6 +79,13 @@ public final class DockerEngineClient: Sendable {
         headers: HTTP1Headers = [:], timeout: Duration? = nil, versioned: Bool = true
     ) async throws -> HTTP1Response {
         let request = try await makeRequest(method, path, query: query, body: body, headers: headers, versioned: versioned)
+        let started = ContinuousClock.now
+        var failed = true
+        defer {
+            // The kind of call, never an ID: `GET /containers`.
+            let kind = "\(method) /\(path.split(separator: "/").first ?? "")"
+            configuration.observer?(kind, ContinuousClock.now - started, failed)
+        }
         let response: HTTP1Response
         do {
             response = try await http.execute(request, timeout: timeout)
@@ -84,6 +93,7 @@ public final class DockerEngineClient: Sendable {
             throw Self.translate(error, operation: "\(method) \(path)")
         }
         try Self.checkStatus(response)
+        failed = false
         return response
     }
 

@@ -4,7 +4,9 @@ import DTMAServer
 import Dispatch
 import FoundationEssentials
 import Logging
+import Metrics
 import NIOPosix
+import Prometheus
 import ServiceLifecycle
 import Systemd
 
@@ -29,6 +31,7 @@ struct ServeCommand: AsyncParsableCommand {
               DTMA_CONTROL_PLANE_CA_FILE         extra CA bundle for a private control plane
               DTMA_ALLOW_INSECURE_CONTROL_PLANE  1 allows an http:// control plane (development only)
               DTMA_STOP_TIMEOUT_SECONDS          SIGTERM-to-SIGKILL grace when stopping a tool, default 10
+              DTMA_METRICS_REQUIRE_KEY           0 serves GET /metrics without the key (default 1)
               DTMA_LOG_LEVEL                     trace, debug, info (default), notice, warning, error
             """
     )
@@ -66,6 +69,8 @@ struct ServeCommand: AsyncParsableCommand {
             logger.info("API listening", metadata: ["address": "\(config.listenHost)", "port": "\(port)"])
             notifier.ready(status: "API on \(config.listenHost):\(port)")
         }
+        // What libraries report through swift-metrics lands in the same /metrics registry.
+        MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: daemon.metrics.registry))
         // Graceful shutdown runs last to first: the watchdog pings until the very end, and
         // STOPPING=1 goes out the moment SIGTERM arrives.
         var services: [any Service] = []

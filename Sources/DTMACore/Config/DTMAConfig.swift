@@ -27,6 +27,8 @@ public struct DTMAConfig: Sendable {
     public var stopTimeoutSeconds: Int
     /// How often the engine watcher relists everything besides following events.
     public var relistInterval: Duration
+    /// Whether `GET /metrics` needs the bearer key (DTMA_METRICS_REQUIRE_KEY, default yes).
+    public var metricsRequireKey: Bool
     /// Things worth a warning line at start-up (never containing a secret).
     public var warnings: [String]
 
@@ -119,6 +121,11 @@ public struct DTMAConfig: Sendable {
             throw LoadError.invalidValue(name: "DTMA_RELIST_INTERVAL_SECONDS", reason: "'\(relistText)' is not between 1 and 3600")
         }
         relistInterval = .seconds(relist)
+        let metricsText = values["DTMA_METRICS_REQUIRE_KEY"] ?? "1"
+        guard ["0", "1", "true", "false"].contains(metricsText.lowercased()) else {
+            throw LoadError.invalidValue(name: "DTMA_METRICS_REQUIRE_KEY", reason: "'\(metricsText)' is not 1 or 0")
+        }
+        metricsRequireKey = ["1", "true"].contains(metricsText.lowercased())
         controlPlaneCAFile = values["DTMA_CONTROL_PLANE_CA_FILE"]
         allowInsecureControlPlane = values["DTMA_ALLOW_INSECURE_CONTROL_PLANE"] == "1"
         if let url = controlPlaneURL {

@@ -10,12 +10,16 @@ import ServiceLifecycle
 public struct ProbeScheduler: Service {
     let engine: DockerEngineClient
     let state: StateModel
+    let metrics: DTMAMetrics?
     let reconcileInterval: Duration
     let logger: Logger
 
-    public init(engine: DockerEngineClient, state: StateModel, reconcileInterval: Duration = .seconds(1), logger: Logger) {
+    public init(
+        engine: DockerEngineClient, state: StateModel, metrics: DTMAMetrics? = nil, reconcileInterval: Duration = .seconds(1), logger: Logger
+    ) {
         self.engine = engine
         self.state = state
+        self.metrics = metrics
         self.reconcileInterval = reconcileInterval
         self.logger = logger
     }
@@ -92,6 +96,9 @@ public struct ProbeScheduler: Service {
         while !Task.isCancelled {
             let result = await prober.probe()
             guard !Task.isCancelled else { return }
+            metrics?.recordProbe(
+                tool: target.instanceName, transport: settings.transport.rawValue, verdict: result.verdict.rawValue,
+                duration: .microseconds(Int64(result.latencyMilliseconds * 1000)))
             let before = state.tool(target.instanceName)?.health?.state
             state.recordProbe(target.instanceName, containerID: target.containerID, result: result)
             let after = state.tool(target.instanceName)?.health?.state
