@@ -31,6 +31,7 @@ struct ServeCommand: AsyncParsableCommand {
               DTMA_CONTROL_PLANE_CA_FILE         extra CA bundle for a private control plane
               DTMA_ALLOW_INSECURE_CONTROL_PLANE  1 allows an http:// control plane (development only)
               DTMA_STOP_TIMEOUT_SECONDS          SIGTERM-to-SIGKILL grace when stopping a tool, default 10
+              DTMA_RELIST_INTERVAL_SECONDS       full relist of the containers beside the events stream, default 30
               DTMA_METRICS_REQUIRE_KEY           0 serves GET /metrics without the key (default 1)
               DTMA_LOG_LEVEL                     trace, debug, info (default), notice, warning, error
             """
