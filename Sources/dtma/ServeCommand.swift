@@ -27,7 +27,7 @@ struct ServeCommand: AsyncParsableCommand {
               DTMA_LISTEN_ADDRESS                API address, default 0.0.0.0
               DOCKER_HOST                        engine address, default unix:///var/run/docker.sock
               DTMA_HEARTBEAT_INTERVAL_SECONDS    heartbeat interval, default 60
-              DTMA_HEARTBEAT_MAX_BACKOFF_SECONDS longest wait between failing heartbeats, default 300
+              DTMA_HEARTBEAT_MAX_BACKOFF_SECONDS longest wait between failing heartbeats, default the interval
               DTMA_CONTROL_PLANE_CA_FILE         extra CA bundle for a private control plane
               DTMA_ALLOW_INSECURE_CONTROL_PLANE  1 allows an http:// control plane (development only)
               DTMA_STOP_TIMEOUT_SECONDS          SIGTERM-to-SIGKILL grace when stopping a tool, default 10

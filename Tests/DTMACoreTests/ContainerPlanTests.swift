@@ -36,7 +36,7 @@ struct ContainerPlanTests {
     @Test("container states map onto the control plane's status enum", arguments: [
         ("running", 0, false, false, 0, "running"),
         ("created", 0, false, false, 0, "starting"),
-        ("restarting", 1, false, false, 1, "starting"),
+        ("restarting", 1, false, false, 1, "error_runtime"),  // it exited on its own, even if only once
         ("restarting", 1, false, false, 5, "error_runtime"),
         ("exited", 0, false, false, 0, "stopped"),
         ("exited", 143, false, false, 0, "stopped"),

@@ -40,6 +40,7 @@ struct MetricsAPITests {
     @Test("the text parses, counters move with requests, probes and engine calls are counted; the key is required by default")
     func exposition() async throws {
         try await withLiveDTMA { dtma, tag in
+            #expect(try await eventually(seconds: 20) { dtma.state.engineReachable })
             let first = try await dtma.call("GET", "/metrics")
             #expect(first.status == 200)
             #expect(first.headers["Content-Type"]?.hasPrefix("text/plain; version=0.0.4") == true)
@@ -74,8 +75,9 @@ struct MetricsAPITests {
             }
             #expect(counted, "healthy probes are counted")
             let samples = try Self.parse(try await dtma.call("GET", "/metrics").body)
-            #expect(samples[#"dtma_tools{status="running"}"#] == 1)
-            #expect(samples[#"dtma_tools_by_health{health="healthy"}"#] == 1)
+            // Other suites' tools share the engine: at least this one.
+            #expect((samples[#"dtma_tools{status="running"}"#] ?? 0) >= 1)
+            #expect((samples[#"dtma_tools_by_health{health="healthy"}"#] ?? 0) >= 1)
         }
     }
 }

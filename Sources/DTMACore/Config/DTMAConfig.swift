@@ -106,7 +106,9 @@ public struct DTMAConfig: Sendable {
             throw LoadError.invalidValue(name: "DTMA_HEARTBEAT_INTERVAL_SECONDS", reason: "'\(intervalText)' is not between 0.1 and 3600")
         }
         heartbeatInterval = .milliseconds(Int(interval * 1000))
-        let backoffText = values["DTMA_HEARTBEAT_MAX_BACKOFF_SECONDS"] ?? "300"
+        // By default a failing control plane is retried at least once an interval, so that the
+        // first heartbeat after it recovers arrives within one interval.
+        let backoffText = values["DTMA_HEARTBEAT_MAX_BACKOFF_SECONDS"] ?? intervalText
         guard let backoff = Double(backoffText), (0.1...3600).contains(backoff) else {
             throw LoadError.invalidValue(name: "DTMA_HEARTBEAT_MAX_BACKOFF_SECONDS", reason: "'\(backoffText)' is not between 0.1 and 3600")
         }

@@ -1,7 +1,8 @@
 """A stand-in control plane over HTTPS for dtma's tests: Python's http.server wrapped in TLS with a
 CA made here by openssl. Records every request as a JSON line; behaves as told by POST /_mode.
 
-    python3 control_plane.py DIR   -> prints "PORT" once listening; DIR receives ca.pem and requests.jsonl
+    python3 control_plane.py DIR [PORT]  -> prints "PORT" once listening; DIR receives ca.pem and requests.jsonl
+                                            (certificates already in DIR are reused: a restart keeps the CA)
 
 Modes: ok (204 for /heartbeat, secrets for /fetch-tool-secrets), error (500), slow (answers after 3 s),
 unauthorized (401). Secrets come from DIR/secrets.json when present.
@@ -79,8 +80,10 @@ class Handler(BaseHTTPRequestHandler):
         self.wfile.write(body)
 
 
-make_certificates()
-server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+if not os.path.exists(os.path.join(directory, "server.pem")):
+    make_certificates()
+ThreadingHTTPServer.allow_reuse_address = True
+server = ThreadingHTTPServer(("127.0.0.1", int(sys.argv[2]) if len(sys.argv) > 2 else 0), Handler)
 context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
 context.load_cert_chain(os.path.join(directory, "server.pem"), os.path.join(directory, "server.key"))
 server.socket = context.wrap_socket(server.socket, server_side=True)
