@@ -12,6 +12,27 @@ public final class DTMAMetrics: Sendable {
         .microseconds(250), .milliseconds(1), .milliseconds(2.5), .milliseconds(5), .milliseconds(10), .milliseconds(25),
         .milliseconds(50), .milliseconds(100), .milliseconds(250), .milliseconds(500), .seconds(1), .seconds(2.5), .seconds(5), .seconds(10),
     ]
+    /// Every metric's name and help, in one place (the descriptor type is not Sendable: made on use).
+    enum Name {
+        static func dtma(_ metric: String, _ unit: String, _ help: String, namespace: String = "dtma") -> MetricNameDescriptor {
+            MetricNameDescriptor(namespace: namespace, metricName: metric, unitName: unit, helpText: help)
+        }
+
+        static var requests: MetricNameDescriptor { dtma("http_requests", "total", "API requests by route, method and status") }
+        static var requestDuration: MetricNameDescriptor { dtma("http_request_duration", "seconds", "API request latency by route") }
+        static var probes: MetricNameDescriptor { dtma("probes", "total", "MCP probes by tool, transport and verdict") }
+        static var probeDuration: MetricNameDescriptor { dtma("probe_duration", "seconds", "MCP probe duration by tool and transport") }
+        static var engineRequests: MetricNameDescriptor { dtma("engine_requests", "total", "Docker engine requests by kind and outcome") }
+        static var engineDuration: MetricNameDescriptor { dtma("engine_request_duration", "seconds", "Docker engine request latency by kind") }
+        static var heartbeats: MetricNameDescriptor { dtma("heartbeats", "total", "Heartbeats sent to the control plane by outcome") }
+        static var tools: MetricNameDescriptor { dtma("tools", "", "Managed tools by status_on_toolbox") }
+        static var toolsByHealth: MetricNameDescriptor { dtma("tools_by_health", "", "Managed tools by probe verdict") }
+        static var engineReachable: MetricNameDescriptor { dtma("engine_reachable", "", "1 when the Docker engine answers") }
+        // Prometheus' conventional process metrics.
+        static var residentMemory: MetricNameDescriptor { dtma("resident_memory", "bytes", "Resident memory size in bytes", namespace: "process") }
+        static var openFDs: MetricNameDescriptor { dtma("open_fds", "", "Open file descriptors", namespace: "process") }
+    }
+
     /// Label values of the scrape-time gauges set last time, so that vanished ones drop to 0.
     private let gaugeLabels = NIOLockedValueBox<[String: Set<String>]>([:])
 
@@ -19,37 +40,28 @@ public final class DTMAMetrics: Sendable {
 
     /// One API request: its route template (never the tool's name), method and status.
     public func recordRequest(route: String, method: String, status: Int, duration: Duration) {
-        registry.makeCounter(
-            name: "dtma_http_requests_total", labels: [("route", route), ("method", method), ("status", String(status))],
-            help: "API requests by route, method and status").increment()
-        registry.makeDurationHistogram(
-            name: "dtma_http_request_duration_seconds", labels: [("route", route)], buckets: Self.latencyBuckets,
-            help: "API request latency by route").record(duration)
+        registry.makeCounter(descriptor: Name.requests, labels: [("route", route), ("method", method), ("status", String(status))])
+            .increment()
+        registry.makeDurationHistogram(descriptor: Name.requestDuration, labels: [("route", route)], buckets: Self.latencyBuckets)
+            .record(duration)
     }
 
     public func recordProbe(tool: String, transport: String, verdict: String, duration: Duration) {
-        registry.makeCounter(
-            name: "dtma_probes_total", labels: [("tool", tool), ("transport", transport), ("verdict", verdict)],
-            help: "MCP probes by tool, transport and verdict").increment()
+        registry.makeCounter(descriptor: Name.probes, labels: [("tool", tool), ("transport", transport), ("verdict", verdict)]).increment()
         registry.makeDurationHistogram(
-            name: "dtma_probe_duration_seconds", labels: [("tool", tool), ("transport", transport)], buckets: Self.latencyBuckets,
-            help: "MCP probe duration by tool and transport").record(duration)
+            descriptor: Name.probeDuration, labels: [("tool", tool), ("transport", transport)], buckets: Self.latencyBuckets
+        ).record(duration)
     }
 
     /// A short engine request (`GET /containers`), for the engine client's observer.
     public func recordEngineCall(_ call: String, duration: Duration, failed: Bool) {
-        registry.makeCounter(
-            name: "dtma_engine_requests_total", labels: [("call", call), ("outcome", failed ? "error" : "ok")],
-            help: "Docker engine requests by kind and outcome").increment()
-        registry.makeDurationHistogram(
-            name: "dtma_engine_request_duration_seconds", labels: [("call", call)], buckets: Self.latencyBuckets,
-            help: "Docker engine request latency by kind").record(duration)
+        registry.makeCounter(descriptor: Name.engineRequests, labels: [("call", call), ("outcome", failed ? "error" : "ok")]).increment()
+        registry.makeDurationHistogram(descriptor: Name.engineDuration, labels: [("call", call)], buckets: Self.latencyBuckets)
+            .record(duration)
     }
 
     public func recordHeartbeat(failed: Bool) {
-        registry.makeCounter(
-            name: "dtma_heartbeats_total", labels: [("outcome", failed ? "error" : "ok")],
-            help: "Heartbeats sent to the control plane by outcome").increment()
+        registry.makeCounter(descriptor: Name.heartbeats, labels: [("outcome", failed ? "error" : "ok")]).increment()
     }
 
     /// The text exposition, with the scrape-time gauges brought up to date first.
@@ -60,23 +72,21 @@ public final class DTMAMetrics: Sendable {
             byStatus[tool.statusOnToolbox, default: 0] += 1
             byHealth[tool.healthState?.rawValue ?? "none", default: 0] += 1
         }
-        setGauges("dtma_tools", label: "status", byStatus, help: "Managed tools by status_on_toolbox")
-        setGauges("dtma_tools_by_health", label: "health", byHealth, help: "Managed tools by probe verdict")
-        registry.makeGauge(name: "dtma_engine_reachable", help: "1 when the Docker engine answers").set(to: snapshot.engineReachable ? 1 : 0)
-        if let rss = Self.residentBytes() {
-            registry.makeGauge(name: "process_resident_memory_bytes", help: "Resident memory size in bytes").set(to: Double(rss))
-        }
-        registry.makeGauge(name: "process_open_fds", help: "Open file descriptors").set(to: Double(Self.openDescriptors()))
+        setGauges(Name.tools, label: "status", byStatus)
+        setGauges(Name.toolsByHealth, label: "health", byHealth)
+        registry.makeGauge(descriptor: Name.engineReachable).set(to: snapshot.engineReachable ? 1 : 0)
+        if let rss = Self.residentBytes() { registry.makeGauge(descriptor: Name.residentMemory).set(to: Double(rss)) }
+        registry.makeGauge(descriptor: Name.openFDs).set(to: Double(Self.openDescriptors()))
         return registry.emitToBuffer()
     }
 
-    private func setGauges(_ name: String, label: String, _ values: [String: Int], help: String) {
+    private func setGauges(_ descriptor: MetricNameDescriptor, label: String, _ values: [String: Int]) {
         let previous = gaugeLabels.withLockedValue { labels in
-            defer { labels[name] = Set(values.keys) }
-            return labels[name] ?? []
+            defer { labels[descriptor.name] = Set(values.keys) }
+            return labels[descriptor.name] ?? []
         }
         for value in previous.union(values.keys) {
-            registry.makeGauge(name: name, labels: [(label, value)], help: help).set(to: Double(values[value] ?? 0))
+            registry.makeGauge(descriptor: descriptor, labels: [(label, value)]).set(to: Double(values[value] ?? 0))
         }
     }
 
