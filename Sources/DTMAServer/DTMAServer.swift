@@ -15,6 +15,8 @@ public enum DTMAServer {
         APIRoutes.register(on: router, api: api, config: config)
         return Application(
             router: router,
+            server: .http1(configuration: .init(
+                additionalChannelHandlers: [RequestHeadDeadline(limit: .seconds(config.requestHeadTimeout.components.seconds))])),
             configuration: .init(address: .hostname(config.listenHost, port: config.listenPort), serverName: "dtma"),
             onServerRunning: { channel in await onListening(channel.localAddress?.port ?? config.listenPort) },
             logger: logger)

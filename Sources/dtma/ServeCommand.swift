@@ -33,6 +33,7 @@ struct ServeCommand: AsyncParsableCommand {
               DTMA_STOP_TIMEOUT_SECONDS          SIGTERM-to-SIGKILL grace when stopping a tool, default 10
               DTMA_RELIST_INTERVAL_SECONDS       full relist of the containers beside the events stream, default 30
               DTMA_METRICS_REQUIRE_KEY           0 serves GET /metrics without the key (default 1)
+              DTMA_REQUEST_HEAD_TIMEOUT_SECONDS  a connection's next request head must arrive within, default 20
               DTMA_LOG_LEVEL                     trace, debug, info (default), notice, warning, error
             """
     )

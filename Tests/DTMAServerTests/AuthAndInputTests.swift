@@ -1,5 +1,7 @@
 import DTMATestSupport
 import Foundation
+import NIOCore
+import NIOPosix
 import Testing
 
 struct AuthCase: Sendable, CustomTestStringConvertible {
@@ -38,6 +40,32 @@ struct AuthAndInputTests {
                 #expect(answer.headers["WWW-Authenticate"] == "Bearer realm=\"dtma\"")
                 #expect(answer.json["error"] as? String == "missing or invalid bearer token", "no hint which part was wrong")
             }
+        }
+    }
+
+    @Test("a client dripping its request head is cut off; a prompt one on the same server is not")
+    func slowloris() async throws {
+        try await withLiveDTMA(environment: ["DTMA_REQUEST_HEAD_TIMEOUT_SECONDS": "2"]) { dtma, _ in
+            let channel = try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+                .connect(host: "127.0.0.1", port: dtma.port) { channel in
+                    channel.eventLoop.makeCompletedFuture { try NIOAsyncChannel<ByteBuffer, ByteBuffer>(wrappingChannelSynchronously: channel) }
+                }
+            let started = ContinuousClock.now
+            let cutOff: Bool = try await channel.executeThenClose { inbound, outbound in
+                try await outbound.write(ByteBuffer(string: "GET /status HTTP/1.1\r\nHost: 127.0.0.1\r\n"))
+                let dripping = Task {
+                    for byte in "X-Slow: ".utf8 + Array(repeating: UInt8(ascii: "a"), count: 100) {
+                        try await Task.sleep(for: .milliseconds(300))
+                        try await outbound.write(ByteBuffer(bytes: [byte]))
+                    }
+                }
+                defer { dripping.cancel() }
+                for try await _ in inbound {}  // the server says nothing, then closes
+                return true
+            }
+            #expect(cutOff)
+            #expect(ContinuousClock.now - started < .seconds(8), "closed after about 2 s, not after the 30 s of dripping")
+            #expect(try await dtma.call("GET", "/status").status == 200, "prompt clients are served")
         }
     }
 

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The control plane fails under a running dtma for SECONDS in total (default 600), a quarter each:
-# it refuses connections, it answers too slowly, it answers 500, and it presents a certificate
+# it refuses connections, it answers too late (dtma times out), it answers 500, and it presents a certificate
 # from a CA dtma does not trust. dtma must not crash, must back off (no more attempts than its
 # schedule allows), keep its RSS flat (±1 MB), and deliver a heartbeat within one interval of the
 # receiver's recovery. The receiver is a local HTTPS server (Tests/Support/Fixtures/control_plane.py).
@@ -22,7 +22,10 @@ trusted=$(mktemp -d)
 stranger=$(mktemp -d)
 log_file=$(mktemp /tmp/dtma-outage.XXXXXX.log)
 receiver_pid=""
-stop_receiver() { [ -n "$receiver_pid" ] && kill "$receiver_pid" 2>/dev/null && wait "$receiver_pid" 2>/dev/null; receiver_pid=""; }
+stop_receiver() {
+    if [ -n "$receiver_pid" ]; then kill "$receiver_pid" 2>/dev/null || true; wait "$receiver_pid" 2>/dev/null || true; fi
+    receiver_pid=""
+}
 trap 'stop_receiver; bench_cleanup; rm -rf "$trusted" "$stranger" "$log_file"' EXIT
 
 # start_receiver DIR [PORT]: the fixture over TLS with DIR's certificates; sets receiver_port.
@@ -53,9 +56,9 @@ phase=$((seconds / 4))
 log "outage 1/4: connections refused for $phase s"
 stop_receiver
 sleep "$phase"
-log "outage 2/4: answers slower than dtma waits, for $phase s"
+log "outage 2/4: answers later than dtma waits (it times out), for $phase s"
 start_receiver "$trusted" "$cp_port"
-set_mode slow
+set_mode hang
 sleep "$phase"
 log "outage 3/4: HTTP 500 for $phase s"
 set_mode error

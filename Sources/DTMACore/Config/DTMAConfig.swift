@@ -29,6 +29,8 @@ public struct DTMAConfig: Sendable {
     public var relistInterval: Duration
     /// Whether `GET /metrics` needs the bearer key (DTMA_METRICS_REQUIRE_KEY, default yes).
     public var metricsRequireKey: Bool
+    /// How long a connection may take to send a request's head (slowloris, idle keep-alive).
+    public var requestHeadTimeout: Duration
     /// Things worth a warning line at start-up (never containing a secret).
     public var warnings: [String]
 
@@ -123,6 +125,11 @@ public struct DTMAConfig: Sendable {
             throw LoadError.invalidValue(name: "DTMA_RELIST_INTERVAL_SECONDS", reason: "'\(relistText)' is not between 1 and 3600")
         }
         relistInterval = .seconds(relist)
+        let headText = values["DTMA_REQUEST_HEAD_TIMEOUT_SECONDS"] ?? "20"
+        guard let head = Int(headText), (1...300).contains(head) else {
+            throw LoadError.invalidValue(name: "DTMA_REQUEST_HEAD_TIMEOUT_SECONDS", reason: "'\(headText)' is not between 1 and 300")
+        }
+        requestHeadTimeout = .seconds(head)
         let metricsText = values["DTMA_METRICS_REQUIRE_KEY"] ?? "1"
         guard ["0", "1", "true", "false"].contains(metricsText.lowercased()) else {
             throw LoadError.invalidValue(name: "DTMA_METRICS_REQUIRE_KEY", reason: "'\(metricsText)' is not 1 or 0")

@@ -5,6 +5,7 @@ CA made here by openssl. Records every request as a JSON line; behaves as told b
                                             (certificates already in DIR are reused: a restart keeps the CA)
 
 Modes: ok (204 for /heartbeat, secrets for /fetch-tool-secrets), error (500), slow (answers after 3 s),
+hang (answers after 60 s),
 unauthorized (401). Secrets come from DIR/secrets.json when present.
 """
 import json
@@ -57,6 +58,8 @@ class Handler(BaseHTTPRequestHandler):
         mode = state["mode"]
         if mode == "slow":
             time.sleep(3)
+        if mode == "hang":
+            time.sleep(60)  # longer than any client waits: a timeout
         if mode == "error":
             return self.answer(500, b'{"error":"boom"}')
         if mode == "unauthorized" or self.headers.get("Authorization") != "Bearer " + TOKEN:
