@@ -20,12 +20,7 @@ public struct LegacySSEProbe: Sendable {
 
     public func run() async -> MCPProbeResult {
         let started = ContinuousClock.now
-        var configuration = HTTP1Client.Configuration()
-        configuration.maxConnections = 1
-        configuration.connectTimeout = timeout
-        configuration.requestTimeout = timeout
-        configuration.maxResponseBytes = MCPHTTPExchange.maxBodyBytes
-        let client = HTTP1Client(endpoint: .tcp(host: host, port: port), configuration: configuration)
+        let client = MCPHTTPExchange.client(host: host, port: port, timeout: timeout, connections: 1)
         defer { client.shutdown() }
         var result: MCPProbeResult
         do {
@@ -35,14 +30,8 @@ public struct LegacySSEProbe: Sendable {
                 let session = try await MCPHandshake.initialize(&conversation, id: 1)
                 return try await MCPHandshake.check(&conversation, session: session, firstID: 2)
             }
-        } catch MCPProbeFailure.server(let reason) {
-            result = .failed(.unhealthy, reason, after: 0)
-        } catch MCPProbeFailure.ours(let reason) {
-            result = .failed(.probeError, reason, after: 0)
-        } catch is DeadlineExceeded {
-            result = .failed(.unhealthy, "no MCP answer within \(timeout)", after: 0)
         } catch {
-            result = .failed(.unhealthy, "\(error)", after: 0)
+            result = .failure(error, timeout: timeout)
         }
         result.latencyMilliseconds = milliseconds(since: started)
         return result

@@ -20,6 +20,16 @@ struct MCPHTTPExchange: Sendable {
 
     static let maxBodyBytes = 1 << 20
 
+    /// A client for one probe: every wait bounded by the probe's timeout.
+    static func client(host: String, port: Int, timeout: Duration, connections: Int) -> HTTP1Client {
+        var configuration = HTTP1Client.Configuration()
+        configuration.maxConnections = connections
+        configuration.connectTimeout = timeout
+        configuration.requestTimeout = timeout
+        configuration.maxResponseBytes = maxBodyBytes
+        return HTTP1Client(endpoint: .tcp(host: host, port: port), configuration: configuration)
+    }
+
     func send(_ message: JSONRPCRequest) async throws -> Reply {
         var headers: HTTP1Headers = [
             "Content-Type": "application/json", "Accept": "application/json, text/event-stream",

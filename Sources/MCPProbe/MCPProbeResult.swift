@@ -1,3 +1,5 @@
+import HTTP1Client
+
 /// What one probe learned about an MCP server: the verdict and what backs it up.
 public struct MCPProbeResult: Sendable, Equatable, Codable {
     public enum Verdict: String, Sendable, Codable {
@@ -42,7 +44,23 @@ public struct MCPProbeResult: Sendable, Equatable, Codable {
         self.error = error
     }
 
-    static func failed(_ verdict: Verdict, _ error: String, after latency: Double, era: Era? = nil) -> MCPProbeResult {
+    static func failed(_ verdict: Verdict, _ error: String, after latency: Double = 0, era: Era? = nil) -> MCPProbeResult {
         MCPProbeResult(verdict: verdict, latencyMilliseconds: latency, era: era, error: error)
+    }
+
+    /// What a probe that threw says: the server's fault (unhealthy), or ours (a probe error,
+    /// which counts for nothing). The caller fills in the latency.
+    static func failure(_ error: any Error, timeout: Duration) -> MCPProbeResult {
+        switch error {
+        case MCPProbeFailure.server(let reason): return .failed(.unhealthy, reason)
+        case MCPProbeFailure.ours(let reason): return .failed(.probeError, reason)
+        case let error as HTTP1ClientError:
+            switch error {
+            case .invalidRequest, .shutDown, .busy: return .failed(.probeError, "\(error)")
+            default: return .failed(.unhealthy, "\(error)")
+            }
+        case is DeadlineExceeded: return .failed(.unhealthy, "no MCP answer within \(timeout)")
+        default: return .failed(.unhealthy, "\(error)")
+        }
     }
 }

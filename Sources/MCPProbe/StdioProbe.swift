@@ -59,18 +59,14 @@ public struct StdioProbe: Sendable {
                     &conversation, session: memory.session!, firstID: memory.take(21), listingTools: listsTools)
                 return (checked, memory)
             }
-        } catch MCPProbeFailure.ours(let reason) {
-            result = .failed(.probeError, reason, after: 0)
         } catch {
-            let reason = switch error {
-            case MCPProbeFailure.server(let reason): reason
-            case is DeadlineExceeded: "no MCP answer on stdout within \(timeout)"
-            default: "\(error)"
+            result = .failure(error, timeout: timeout)
+            if result.verdict == .unhealthy {
+                // Start over next time: the process may have restarted, or never finished its handshake.
+                memory = StdioProbeMemory()
+                memory.nextID = before.nextID + 100
+                result.error = Self.withStderr(result.error ?? "", channel.stderrTail)
             }
-            // Start over next time: the process may have restarted, or never finished its handshake.
-            memory = StdioProbeMemory()
-            memory.nextID = before.nextID + 100
-            result = .failed(.unhealthy, Self.withStderr(reason, channel.stderrTail), after: 0)
         }
         result.latencyMilliseconds = milliseconds(since: started)
         return result

@@ -28,36 +28,20 @@ public struct StreamableHTTPProbe: Sendable {
 
     public func run() async -> MCPProbeResult {
         let started = ContinuousClock.now
-        func elapsed() -> Double { milliseconds(since: started) }
-        var configuration = HTTP1Client.Configuration()
-        configuration.maxConnections = 2
-        configuration.connectTimeout = timeout
-        configuration.requestTimeout = timeout
-        configuration.maxResponseBytes = MCPHTTPExchange.maxBodyBytes
-        let client = HTTP1Client(endpoint: .tcp(host: host, port: port), configuration: configuration)
+        let client = MCPHTTPExchange.client(host: host, port: port, timeout: timeout, connections: 2)
         defer { client.shutdown() }
+        var result: MCPProbeResult
         do {
-            var result = try await withDeadline(timeout) {
+            result = try await withDeadline(timeout) {
                 if knownEra != .legacy, let modern = try await modern(client) { return modern }
                 if let legacy = try await legacy(client) { return legacy }
                 return await legacySSE()
             }
-            result.latencyMilliseconds = elapsed()
-            return result
-        } catch MCPProbeFailure.server(let reason) {
-            return .failed(.unhealthy, reason, after: elapsed())
-        } catch MCPProbeFailure.ours(let reason) {
-            return .failed(.probeError, reason, after: elapsed())
-        } catch let error as HTTP1ClientError {
-            switch error {
-            case .invalidRequest, .shutDown, .busy: return .failed(.probeError, "\(error)", after: elapsed())
-            default: return .failed(.unhealthy, "\(error)", after: elapsed())
-            }
-        } catch is DeadlineExceeded {
-            return .failed(.unhealthy, "no MCP answer within \(timeout)", after: elapsed())
         } catch {
-            return .failed(.unhealthy, "\(error)", after: elapsed())
+            result = .failure(error, timeout: timeout)
         }
+        result.latencyMilliseconds = milliseconds(since: started)
+        return result
     }
 
     // MARK: 2026-07-28

@@ -72,6 +72,10 @@ let refusedBodies: [RefusedBody] = [
     .init(name: "relative working directory", body: deployBody(override: ["WorkingDir": "app"]), code: .invalidField, field: "baseConfigOverrideJson.WorkingDir"),
     .init(name: "reserved label prefix", body: deployBody(["labels": ["dtma.managed": "false"]]), code: .invalidField, field: "labels.dtma.managed"),
     .init(name: "probe transport unknown", body: deployBody(["probe": ["transport": "carrier-pigeon"]]), code: .invalidField, field: "probe.transport"),
+    // Found by schemathesis: a huge CPU count trapped converting to Int64, a one-letter name reached the engine.
+    .init(name: "cpus beyond any Int64", body: deployBody(["resources": ["cpus": 6.5025969868595176e+16]]), code: .invalidField, field: "baseConfigOverrideJson.HostConfig.NanoCpus"),
+    .init(name: "memoryMB that overflows", body: deployBody(["resources": ["memoryMB": Int64.max / 2]]), code: .invalidField, field: "baseConfigOverrideJson.HostConfig.Memory"),
+    .init(name: "one-character name", body: deployBody(["instanceNameOnToolbox": "0"]), code: .invalidField, field: "instanceNameOnToolbox"),
     .init(name: "probe port out of range", body: deployBody(["probe": ["port": 70000]]), code: .invalidField, field: "probe.port"),
     .init(
         name: "http probe with no port at all", body: deployBody(["probe": ["transport": "sse"]], host: ["PortBindings": [:]]),

@@ -16,7 +16,7 @@ struct NameRulesTests {
     }
 
     @Test("instance names", arguments: [
-        ("weather-1", true), ("a", true), ("A.b_c-9", true),
+        ("weather-1", true), ("a", false), ("a1", true), ("A.b_c-9", true),
         ("", false), (".hidden", false), ("a/b", false), ("a..b", false), ("a b", false), ("ü", false),
     ])
     func instances(name: String, valid: Bool) {

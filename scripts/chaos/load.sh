@@ -21,7 +21,6 @@ trap bench_cleanup EXIT
 bench_start_dtma "$port"
 dtma_pid=$DTMA_PID
 bench_deploy "$port" 0 "$tools"
-# A first round of churn and /status, so that what is measured is growth, not warm-up.
 churn_once() {
     local name="$BENCH_TAG-churn-$1" deploy remove
     deploy=$(curl -s -o /dev/null -w '%{http_code}' -H "Authorization: Bearer $BENCH_KEY" -H 'Content-Type: application/json' \
@@ -31,24 +30,32 @@ churn_once() {
     remove=$(curl -s -o /dev/null -w '%{http_code}' -X DELETE -H "Authorization: Bearer $BENCH_KEY" "http://127.0.0.1:$port/tools/$name")
     [ "$deploy" = 201 ] && [ "$remove" = 200 ]
 }
-for i in 1 2 3; do churn_once "warm-$i" || die "churn does not work before the load"; done
-wrk -t1 -c4 -d5s -H "Authorization: Bearer $BENCH_KEY" "http://127.0.0.1:$port/status" >/dev/null
-sleep 2
-rss_before=$(rss_kb "$dtma_pid")
+churn_once warm || die "churn does not work before the load"
+
+# load_for SECONDS LOG: wrk on /status and the churn loop side by side; prints wrk's report.
+load_for() {
+    local seconds=$1 churn_log=$2 churn_pid
+    (
+        end=$((SECONDS + seconds))
+        i=0
+        while [ $SECONDS -lt "$end" ]; do
+            i=$((i + 1))
+            if churn_once "$seconds-$i"; then echo ok; else echo failed; fi
+        done >"$churn_log"
+    ) &
+    churn_pid=$!
+    wrk -t1 -c4 -d"${seconds}s" --latency -H "Authorization: Bearer $BENCH_KEY" "http://127.0.0.1:$port/status"
+    wait "$churn_pid"
+}
 
 churn_log=$(mktemp)
-(
-    end=$((SECONDS + seconds))
-    i=0
-    while [ $SECONDS -lt "$end" ]; do
-        i=$((i + 1))
-        if churn_once "$i"; then echo ok; else echo failed; fi
-    done >"$churn_log"
-) &
-churn_pid=$!
+# Warm-up with the same work, so that what is measured is growth, not the heap finding its size.
+log "warm-up: 60 s of the same load"
+load_for 60 "$churn_log" >/dev/null
+sleep 2
+rss_before=$(rss_kb "$dtma_pid")
 log "wrk on /status for $seconds s with $tools tools, churn alongside"
-out=$(wrk -t1 -c4 -d"${seconds}s" --latency -H "Authorization: Bearer $BENCH_KEY" "http://127.0.0.1:$port/status")
-wait "$churn_pid"
+out=$(load_for "$seconds" "$churn_log")
 sleep 2
 rss_after=$(rss_kb "$dtma_pid")
 

@@ -144,13 +144,15 @@ extension DeployRequest {
 
     private static func resources(host: HostOverride?, request: ResourceRequest?) throws(ToolSpecError) -> ResourceLimits {
         var limits = ResourceLimits.defaults
-        if let memory = host?.memory ?? request?.memoryMB.map({ $0 << 20 }) {
+        // Huge requests become out of range rather than overflowing (or trapping on conversion).
+        let requestedMemory = request?.memoryMB.map { $0.multipliedReportingOverflow(by: 1 << 20) }.map { $0.overflow ? Int64.max : $0.partialValue }
+        if let memory = host?.memory ?? requestedMemory {
             guard DeployLimits.memoryBytes.contains(memory) else {
                 throw .invalid("baseConfigOverrideJson.HostConfig.Memory", "must be between 16 MiB and 64 GiB")
             }
             limits.memoryBytes = memory
         }
-        if let nano = host?.nanoCPUs ?? request?.cpus.map({ Int64(($0 * 1e9).rounded()) }) {
+        if let nano = host?.nanoCPUs ?? request?.cpus.map({ Int64(exactly: ($0 * 1e9).rounded()) ?? .max }) {
             guard DeployLimits.nanoCPUs.contains(nano) else {
                 throw .invalid("baseConfigOverrideJson.HostConfig.NanoCpus", "must be between 0.01 and 64 CPUs")
             }

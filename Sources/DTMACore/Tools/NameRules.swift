@@ -2,10 +2,11 @@
 enum NameRules {
     static let maxInstanceNameLength = 63
 
-    /// Docker's container-name alphabet, bounded, starting with a letter or digit, and without `..`.
+    /// Docker's container-name grammar (`[a-zA-Z0-9][a-zA-Z0-9_.-]+`: two characters at least),
+    /// bounded, and without `..`.
     static func isInstanceName(_ name: String) -> Bool {
         let bytes = Array(name.utf8)
-        guard (1...maxInstanceNameLength).contains(bytes.count), isAlphanumeric(bytes[0]) else { return false }
+        guard (2...maxInstanceNameLength).contains(bytes.count), isAlphanumeric(bytes[0]) else { return false }
         return bytes.allSatisfy { isAlphanumeric($0) || $0 == UInt8(ascii: "_") || $0 == UInt8(ascii: ".") || $0 == UInt8(ascii: "-") }
             && !name.contains("..")
     }

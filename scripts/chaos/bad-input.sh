@@ -1,0 +1,124 @@
+#!/usr/bin/env bash
+# Bad input against a running dtma:
+#  1. schemathesis (PyPI) generates requests from openapi.yaml for SECONDS (default 120): no 5xx
+#     except the documented 502 of a deploy whose image cannot be pulled (no registry here), and
+#     every answer's status, content type and body match the document;
+#  2. a table of hostile requests, each of which must get a clear 4xx (or, for a client dripping
+#     its headers, a closed connection) and leave no container or network behind.
+# Loopback only; cleans up.   scripts/chaos/bad-input.sh [schemathesis seconds, default 120]
+set -euo pipefail
+here=$(cd "$(dirname "$0")/../.." && pwd)
+cd "$here"
+source scripts/lib.sh
+source scripts/bench/lib.sh
+
+seconds=${1:-120}
+port=30781
+schemathesis_version=4.32.5
+venv=/var/cache/dtma-test/schemathesis-venv
+ensure_packages curl python3 docker.io busybox-static file
+ensure_swift
+ensure_engine
+scripts/test-images.sh
+bench_build
+if ! "$venv/bin/schemathesis" --version 2>/dev/null | grep -q "$schemathesis_version"; then
+    log "installing schemathesis==$schemathesis_version from PyPI into $venv"
+    rm -rf "$venv"
+    python3 -m venv "$venv" 2>/dev/null || { ensure_packages python3-venv; rm -rf "$venv"; python3 -m venv "$venv"; }
+    "$venv/bin/pip" install --quiet --disable-pip-version-check "schemathesis==$schemathesis_version" || die "pip install schemathesis failed"
+fi
+report=$(mktemp -d)
+trap 'bench_cleanup; rm -rf "$report"' EXIT
+bench_start_dtma "$port" DTMA_REQUEST_HEAD_TIMEOUT_SECONDS=3
+dtma_pid=$DTMA_PID
+managed() { docker ps -aq --filter label=dtma.managed=true | sort; }
+networks() { docker network ls -q | sort; }
+containers_before=$(managed)
+networks_before=$(networks)
+
+log "schemathesis for $seconds s (the /events stream is left out: it never ends)"
+status=0
+"$venv/bin/schemathesis" run openapi.yaml --url "http://127.0.0.1:$port" -H "Authorization: Bearer $BENCH_KEY" \
+    --exclude-path /events --workers 2 --max-time "$seconds" --request-timeout 20 \
+    --checks not_a_server_error,status_code_conformance,content_type_conformance,response_schema_conformance \
+    --exclude-checks not_a_server_error --no-color >"$report/schemathesis.txt" 2>&1 || status=$?
+# 5xx are judged here: a deploy's documented 502 (image pull failed: no registry) is the only one allowed.
+server_errors=$(grep -E '\b5(0[0134]|[1-9][0-9])\b' "$report/schemathesis.txt" | grep -v '502' | grep -ciE 'status|server error' || true)
+tested=$(grep -oE '[0-9]+ (test cases|generated)' "$report/schemathesis.txt" | tail -n 1 || true)
+
+# The hostile table: NAME EXPECTED-STATUS-REGEX curl-arguments…
+hostile() {
+    local name=$1 expected=$2
+    shift 2
+    local got
+    got=$(curl -s -o /dev/null -w '%{http_code}' --max-time 10 "$@" || true)
+    if [[ "$got" =~ ^($expected)$ ]]; then passed+=("$name → $got"); else failed+=("$name → $got (expected $expected)"); fi
+}
+url="http://127.0.0.1:$port"
+auth=(-H "Authorization: Bearer $BENCH_KEY")
+json=(-H 'Content-Type: application/json')
+deploy() { echo "{\"dockerImageUrl\":\"$1\",\"instanceNameOnToolbox\":\"$2\",\"accountToolInstanceId\":\"x\"${3:-}}"; }
+passed=()
+failed=()
+hostile "no token" 401 "$url/status"
+hostile "wrong token" 401 -H "Authorization: Bearer wrong-$BENCH_KEY" "$url/status"
+hostile "near-miss token (last character)" 401 -H "Authorization: Bearer ${BENCH_KEY%?}x" "$url/status"
+hostile "token with a trailing space" 401 -H "Authorization: Bearer $BENCH_KEY " "$url/status"
+hostile "Basic scheme" 401 -H "Authorization: Basic $(printf 'a:%s' "$BENCH_KEY" | base64 -w0)" "$url/status"
+big=$(mktemp)
+head -c 2097152 /dev/zero | tr '\0' a >"$big"
+hostile "2 MiB body" 413 "${auth[@]}" "${json[@]}" --data-binary "@$big" "$url/tools"
+python3 -c "import json; print(json.dumps({'dockerImageUrl':'dtma-test/busybox:latest','instanceNameOnToolbox':'envbomb','accountToolInstanceId':'x','baseConfigOverrideJson':{'Env':['K%d=v' % i for i in range(10000)]}}))" >"$big"
+hostile "10,000 env entries" "400|413" "${auth[@]}" "${json[@]}" --data-binary "@$big" "$url/tools"
+rm -f "$big"
+hostile "path traversal in the name" 400 "${auth[@]}" "${json[@]}" -d "$(deploy dtma-test/busybox:latest ../../etc/passwd)" "$url/tools"
+hostile "path traversal in the route" "400|404" "${auth[@]}" -X POST "$url/tools/..%2F..%2Fetc/start"
+hostile "invalid image reference" 400 "${auth[@]}" "${json[@]}" -d "$(deploy 'UPPER/Case::bad' bad-image)" "$url/tools"
+hostile "privileged container" 400 "${auth[@]}" "${json[@]}" -d "$(deploy dtma-test/busybox:latest priv ',"baseConfigOverrideJson":{"HostConfig":{"Privileged":true}}')" "$url/tools"
+hostile "host bind mount" 400 "${auth[@]}" "${json[@]}" -d "$(deploy dtma-test/busybox:latest binds ',"baseConfigOverrideJson":{"HostConfig":{"Binds":["/:/host"]}}')" "$url/tools"
+hostile "not JSON" 400 "${auth[@]}" "${json[@]}" -d '{"dockerImageUrl":' "$url/tools"
+hostile "the daemon's own port" "400|409" "${auth[@]}" "${json[@]}" -d "$(deploy dtma-test/busybox:latest own-port ",\"baseConfigOverrideJson\":{\"HostConfig\":{\"PortBindings\":{\"80/tcp\":[{\"HostPort\":\"$port\"}]}}}")" "$url/tools"
+# A port collision needs a first holder: deployed, then removed at the end.
+holder=$(deploy dtma-test/busybox:latest "$BENCH_TAG-holder" ',"labels":{"dtma-bench":"'"$BENCH_TAG"'"},"probe":{"transport":"none"},"baseConfigOverrideJson":{"Cmd":["sleep","600"],"HostConfig":{"PortBindings":{"80/tcp":[{"HostPort":"30999"}]}}}')
+[ "$(curl -s -o /dev/null -w '%{http_code}' "${auth[@]}" "${json[@]}" -d "$holder" "$url/tools")" = 201 ] || failed+=("the port holder could not be deployed")
+hostile "host port held by another tool" 409 "${auth[@]}" "${json[@]}" -d "$(deploy dtma-test/busybox:latest "$BENCH_TAG-thief" ',"baseConfigOverrideJson":{"HostConfig":{"PortBindings":{"81/tcp":[{"HostPort":"30999"}]}}}')" "$url/tools"
+curl -s -o /dev/null -X DELETE "${auth[@]}" "$url/tools/$BENCH_TAG-holder"
+# Slowloris: one header byte a second must not hold the connection past the head timeout (3 s here).
+slow_started=$SECONDS
+python3 - "$port" <<'PY' || failed+=("slowloris: the connection stayed open")
+import socket, sys, time
+s = socket.create_connection(("127.0.0.1", int(sys.argv[1])))
+s.sendall(b"GET /status HTTP/1.1\r\nHost: 127.0.0.1\r\n")
+s.settimeout(1)
+for byte in b"X-Slow: " + b"a" * 30:
+    try:
+        s.sendall(bytes([byte]))
+        if s.recv(1) == b"":
+            sys.exit(0)  # closed by dtma
+    except socket.timeout:
+        continue
+    except OSError:
+        sys.exit(0)
+sys.exit(1)
+PY
+passed+=("slowloris: closed after $((SECONDS - slow_started)) s")
+
+# Nothing left behind: no new managed container (schemathesis' deploys could not pull), no network.
+leftover=$(comm -13 <(echo "$containers_before") <(managed) | tr '\n' ' ')
+new_networks=$(comm -13 <(echo "$networks_before") <(networks) | tr '\n' ' ')
+kill -0 "$dtma_pid" 2>/dev/null || failed+=("dtma died")
+
+breaches=("${failed[@]}")
+[ "${server_errors:-0}" -eq 0 ] || breaches+=("schemathesis met $server_errors undocumented 5xx answers (see below)")
+[ "$status" -eq 0 ] || breaches+=("schemathesis found failures (exit $status)")
+[ -z "${leftover// /}" ] || breaches+=("containers left behind: $leftover")
+[ -z "${new_networks// /}" ] || breaches+=("networks left behind: $new_networks")
+printf '  ok: %s\n' "${passed[@]}"
+verdict="bad input: schemathesis ${tested:-?} for $seconds s (exit $status), ${#passed[@]} hostile requests answered as expected, ${#failed[@]} not; left behind: ${leftover:-nothing}"
+if [ ${#breaches[@]} -gt 0 ]; then
+    printf 'BREACH: %s\n' "${breaches[@]}" >&2
+    tail -n 60 "$report/schemathesis.txt" >&2
+    echo "FAIL $verdict"
+    exit 1
+fi
+echo "PASS $verdict"
