@@ -21,8 +21,13 @@ export DTMA_REQUIRE_DOCKER=1
 # cores, and the suites that measure back-off and timeouts must not share them (≈ 95 s in all).
 swift test --no-parallel "$@"
 
-# Restarts the engine itself, so it runs alone, after the suites: dtma must ride it out.
+# Short chaos runs, alone after the suites (they kill dtma, restart the engine, fuzz the API);
+# scripts/chaos/all.sh runs the long ones.
 if [ $# -eq 0 ]; then
+    log "chaos: dtma killed with SIGKILL under probed tools"
+    scripts/chaos/agent-kill.sh 4 10
     log "chaos: the engine restarted under dtma"
     scripts/chaos/engine-restart.sh 2 30
+    log "chaos: generated and hostile requests"
+    scripts/chaos/bad-input.sh 30
 fi

@@ -37,15 +37,34 @@ containers_before=$(managed)
 networks_before=$(networks)
 
 log "schemathesis for $seconds s (the /events stream is left out: it never ends)"
-status=0
 "$venv/bin/schemathesis" run openapi.yaml --url "http://127.0.0.1:$port" -H "Authorization: Bearer $BENCH_KEY" \
     --exclude-path /events --workers 2 --max-time "$seconds" --request-timeout 20 \
     --checks not_a_server_error,status_code_conformance,content_type_conformance,response_schema_conformance \
-    --exclude-checks not_a_server_error --no-color >"$report/schemathesis.txt" 2>&1 || status=$?
-# 5xx are judged here: a deploy's documented 502 (image pull failed: no registry) is the only one allowed.
-server_errors=$(grep -E '\b5(0[0134]|[1-9][0-9])\b' "$report/schemathesis.txt" | grep -v '502' | grep -ciE 'status|server error' || true)
-tested=$(grep -oE '[0-9]+ (test cases|generated)' "$report/schemathesis.txt" | tail -n 1 || true)
-
+    --no-color >"$report/schemathesis.txt" 2>&1 || true
+# Judged here rather than by its exit status (its own internal errors end a run non-zero too): every
+# failure it reports is a breach, except the documented 502 of a deploy whose image cannot be pulled.
+read -r tested failures pull_failures < <(python3 - "$report/schemathesis.txt" <<'PY'
+import re, sys
+text = open(sys.argv[1], encoding="utf-8", errors="replace").read()
+tested = (re.findall(r"(\d+) generated", text) or ["?"])[-1]
+section = text.split("FAILURES ===", 1)[1].split("\n===", 1)[0] if "FAILURES ===" in text else ""
+blocks = re.split(r"\n_{5,} .+ _{5,}\n", "\n" + section)
+bad, pulls = [], 0
+for block in blocks:
+    for case in re.split(r"\n\d+\. Test Case ID", block):
+        checks = re.findall(r"^- (.+)$", case, re.M)
+        if not checks:
+            continue
+        pull_failure = re.search(r"^\[502\]", case, re.M) and "image_pull_failed" in case
+        if pull_failure and all("Server error" in c for c in checks):
+            pulls += 1
+            continue
+        bad.append(case.strip().splitlines()[0:8])
+for case in bad:
+    print("\n".join(case), file=sys.stderr)
+print(tested, len(bad), pulls)
+PY
+)
 # The hostile table: NAME EXPECTED-STATUS-REGEX curl-arguments…
 hostile() {
     local name=$1 expected=$2
@@ -63,7 +82,8 @@ failed=()
 hostile "no token" 401 "$url/status"
 hostile "wrong token" 401 -H "Authorization: Bearer wrong-$BENCH_KEY" "$url/status"
 hostile "near-miss token (last character)" 401 -H "Authorization: Bearer ${BENCH_KEY%?}x" "$url/status"
-hostile "token with a trailing space" 401 -H "Authorization: Bearer $BENCH_KEY " "$url/status"
+hostile "a second word after the token" 401 -H "Authorization: Bearer $BENCH_KEY extra" "$url/status"
+hostile "the token in upper case" 401 -H "Authorization: Bearer ${BENCH_KEY^^}" "$url/status"
 hostile "Basic scheme" 401 -H "Authorization: Basic $(printf 'a:%s' "$BENCH_KEY" | base64 -w0)" "$url/status"
 big=$(mktemp)
 head -c 2097152 /dev/zero | tr '\0' a >"$big"
@@ -109,12 +129,11 @@ new_networks=$(comm -13 <(echo "$networks_before") <(networks) | tr '\n' ' ')
 kill -0 "$dtma_pid" 2>/dev/null || failed+=("dtma died")
 
 breaches=("${failed[@]}")
-[ "${server_errors:-0}" -eq 0 ] || breaches+=("schemathesis met $server_errors undocumented 5xx answers (see below)")
-[ "$status" -eq 0 ] || breaches+=("schemathesis found failures (exit $status)")
+[ "$failures" -eq 0 ] || breaches+=("schemathesis: $failures failing cases beyond the documented 502 of an image pull (above)")
 [ -z "${leftover// /}" ] || breaches+=("containers left behind: $leftover")
 [ -z "${new_networks// /}" ] || breaches+=("networks left behind: $new_networks")
 printf '  ok: %s\n' "${passed[@]}"
-verdict="bad input: schemathesis ${tested:-?} for $seconds s (exit $status), ${#passed[@]} hostile requests answered as expected, ${#failed[@]} not; left behind: ${leftover:-nothing}"
+verdict="bad input: schemathesis generated $tested cases in $seconds s ($failures failures; $pull_failures documented 502s of image pulls without a registry), ${#passed[@]} hostile requests answered as expected, ${#failed[@]} not; left behind: ${leftover:-nothing}"
 if [ ${#breaches[@]} -gt 0 ]; then
     printf 'BREACH: %s\n' "${breaches[@]}" >&2
     tail -n 60 "$report/schemathesis.txt" >&2
