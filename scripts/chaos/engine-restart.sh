@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Restarts the Docker engine under a running dtma that probes two real MCP servers (Streamable
-# HTTP, and stdio through attach), without and then with --live-restore. Checks that dtma
-# stays up, reports the engine unreachable meanwhile, and that both tools are healthy again (the
-# stdio one re-attached) within BOUND seconds of the engine answering. Loopback only; cleans up.
+# HTTP, and stdio through attach), without and then with --live-restore. Checks that dtma stays
+# up, reports the engine unreachable meanwhile (in /status, and in heartbeats to a local HTTPS
+# receiver), and that both tools are healthy again (the stdio one re-attached) within BOUND
+# seconds of the engine answering. Loopback only; cleans up.
 #   scripts/chaos/engine-restart.sh [restarts, default 2] [bound seconds, default 20]
 # Restarts only a dockerd this machine runs in the background (as scripts/test.sh starts it) or
 # under systemd. Prints one verdict line; exits 1 on a breach.
@@ -20,7 +21,6 @@ ensure_swift
 ensure_engine
 scripts/test-images.sh
 bench_build
-trap bench_cleanup EXIT
 
 # Field of /status, by a Python expression over `s` (the parsed body); empty when dtma does not answer.
 status() {
@@ -74,8 +74,25 @@ start_engine() {
     die "dockerd did not come back within 30 s"
 }
 
-bench_start_dtma "$port" DTMA_LOG_LEVEL=warning
+# A control plane too, to see that heartbeats say the engine is away while it is.
+receiver=$(mktemp -d)
+python3 Tests/Support/Fixtures/control_plane.py "$receiver" >"$receiver/port" 2>/dev/null &
+bench_pids+=("$!")
+for _ in $(seq 100); do [ -s "$receiver/port" ] && break; sleep 0.1; done
+trap 'bench_cleanup; rm -rf "$receiver"' EXIT
+bench_start_dtma "$port" DTMA_LOG_LEVEL=warning AGENTOPIA_API_BASE_URL="https://127.0.0.1:$(head -n 1 "$receiver/port")" \
+    DTMA_BEARER_TOKEN=droplet-token-for-tests DTMA_CONTROL_PLANE_CA_FILE="$receiver/ca.pem" DTMA_HEARTBEAT_INTERVAL_SECONDS=1
 dtma_pid=$DTMA_PID
+# How many heartbeats said the engine was unreachable.
+heartbeats_without_engine() {
+    python3 -c "
+import json, sys
+n = 0
+for line in open(sys.argv[1]):
+    body = json.loads(json.loads(line)['body'] or '{}')
+    n += body.get('engine', {}).get('reachable') is False
+print(n)" "$receiver/requests.jsonl" 2>/dev/null || echo 0
+}
 deploy "$BENCH_TAG-http" '["python","/opt/mcp/mcp_server.py","streamable-http","8000"]' \
     '{"transport":"streamable-http","port":8000,"periodSeconds":1,"timeoutSeconds":1}' '"PortBindings":{"8000/tcp":[{"HostPort":""}]}'
 deploy "$BENCH_TAG-stdio" '["python","/opt/mcp/mcp_server.py","stdio"]' '{"transport":"stdio","periodSeconds":1,"timeoutSeconds":1}'
@@ -98,6 +115,9 @@ for round in $(seq "$restarts"); do
         sleep 0.25
     done
     [ -n "$seen_down" ] || breaches+=("round $round: /status never said the engine was unreachable")
+    unreachable_beats=$(heartbeats_without_engine)
+    for _ in $(seq 20); do [ "$(heartbeats_without_engine)" -gt "$unreachable_beats" ] && break; sleep 0.25; done
+    [ "$(heartbeats_without_engine)" -gt "$unreachable_beats" ] || breaches+=("round $round: no heartbeat said the engine was unreachable")
     start_engine "$flags"
     back=$SECONDS
     if wait_healthy "$bound"; then
