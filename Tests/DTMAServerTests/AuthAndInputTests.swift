@@ -105,10 +105,10 @@ struct AuthAndInputTests {
                 ("{", 400, "invalid_json"),
                 ("null", 400, "invalid_field"),
                 ("[]", 400, "invalid_field"),
-                (#"{"instanceNameOnToolbox":"x"}"#, 400, "missing_field"),
+                (#"{"instanceNameOnToolbox":"xy"}"#, 400, "missing_field"),
                 (#"{"dockerImageUrl":"busybox","instanceNameOnToolbox":"../x","accountToolInstanceId":"1"}"#, 400, "invalid_field"),
-                (#"{"dockerImageUrl":"busybox","instanceNameOnToolbox":"x","accountToolInstanceId":"1","baseConfigOverrideJson":{"HostConfig":{"Privileged":true}}}"#, 400, "not_supported"),
-                (#"{"dockerImageUrl":"busybox","instanceNameOnToolbox":"x","accountToolInstanceId":"1","baseConfigOverrideJson":{"Env":[1]}}"#, 400, "invalid_field"),
+                (#"{"dockerImageUrl":"busybox","instanceNameOnToolbox":"xy","accountToolInstanceId":"1","baseConfigOverrideJson":{"HostConfig":{"Privileged":true}}}"#, 400, "not_supported"),
+                (#"{"dockerImageUrl":"busybox","instanceNameOnToolbox":"xy","accountToolInstanceId":"1","baseConfigOverrideJson":{"Env":[1]}}"#, 400, "invalid_field"),
                 (contractDeploy(name: "huge-\(tag)", tag: tag, env: (0..<10_000).map { "K\($0)=v" }), 413, "too_large"),
                 (String(repeating: " ", count: 2 << 20), 413, "body_too_large"),
             ]
