@@ -95,6 +95,7 @@ extension ToolAPI {
         _ source: Source, keepAlive: (every: Duration, bytes: String), into writer: inout some ResponseBodyWriter,
         encode: (Source.Element) throws -> ByteBuffer
     ) async throws where Source.Element: Sendable {
+        // A client more than 1024 items behind loses the oldest: memory stays bounded whatever it does.
         let (merged, feed) = AsyncStream.makeStream(of: Source.Element?.self, bufferingPolicy: .bufferingNewest(1024))
         try await withGracefulShutdownHandler {
             try await withThrowingTaskGroup(of: Void.self) { group in
