@@ -20,7 +20,7 @@ struct CLITests {
         let daemonFlags = ["status", "deploy", "start", "stop", "remove", "logs"].contains(arguments.first ?? "")
             ? ["--env-file", "/nonexistent", "--url", "http://127.0.0.1:\(port)"] : []
         process.arguments = arguments + daemonFlags
-        process.environment = ["BACKEND_TO_DTMA_API_KEY": key, "PATH": "/usr/bin:/bin"].merging(environment) { _, new in new }
+        process.environment = childEnvironment(["BACKEND_TO_DTMA_API_KEY": key, "PATH": "/usr/bin:/bin"].merging(environment) { _, new in new })
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("dtma-cli-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: directory) }

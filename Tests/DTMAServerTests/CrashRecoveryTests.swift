@@ -23,10 +23,10 @@ struct CrashRecoveryTests {
             process = Process()
             process.executableURL = CrashRecoveryTests.binary
             process.arguments = ["serve", "--env-file", "/nonexistent"]
-            process.environment = [
+            process.environment = childEnvironment([
                 "BACKEND_TO_DTMA_API_KEY": LiveDTMA.key, "DTMA_PORT": "0", "DTMA_LISTEN_ADDRESS": "127.0.0.1",
                 "DTMA_LOG_LEVEL": "info", "PATH": "/usr/bin:/bin",
-            ]
+            ])
             process.standardOutput = FileHandle.nullDevice
             process.standardError = try FileHandle(forWritingTo: log)
             try process.run()

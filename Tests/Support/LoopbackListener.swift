@@ -24,3 +24,4 @@ public final class LoopbackListener: Sendable {
         Foundation.close(descriptor)
     }
 }
+

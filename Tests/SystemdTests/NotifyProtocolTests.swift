@@ -12,11 +12,11 @@ struct NotifyProtocolTests {
         let process = Process()
         process.executableURL = binary
         process.arguments = ["serve", "--env-file", "/nonexistent"]
-        process.environment = [
+        process.environment = childEnvironment([
             "BACKEND_TO_DTMA_API_KEY": "notify-test-key-0123456789abcdefghijkl", "DTMA_PORT": "0", "DTMA_LISTEN_ADDRESS": "127.0.0.1",
             "NOTIFY_SOCKET": socket.path, "WATCHDOG_USEC": "1000000", "DTMA_DEBUG_STALL_ON_SIGUSR1": "1",
             "DTMA_LOG_LEVEL": "error", "PATH": "/usr/bin:/bin",
-        ]
+        ])
         process.standardOutput = FileHandle.nullDevice
         process.standardError = FileHandle.nullDevice
         try process.run()
