@@ -90,7 +90,7 @@ growth=$((rss_after - rss_before))
 [ "$delivered" != never ] || breaches+=("no heartbeat within one interval ($interval s) of the recovery")
 kill -0 "$dtma_pid" 2>/dev/null || breaches+=("dtma died after the recovery")
 
-verdict="control plane outage of $seconds s (refused, slow, 500, untrusted TLS): dtma alive: $alive, RSS ${rss_before} → ${rss_after} kB ($growth kB), $attempts_500 attempts in $phase s of 500s, first heartbeat after recovery: $delivered (interval $interval s)"
+verdict="control plane outage of $seconds s (refused, hanging, 500, untrusted TLS): dtma alive: $alive, RSS ${rss_before} → ${rss_after} kB ($growth kB), $attempts_500 attempts in $phase s of 500s, first heartbeat after recovery: $delivered (interval $interval s)"
 if [ ${#breaches[@]} -gt 0 ]; then
     printf 'BREACH: %s\n' "${breaches[@]}" >&2
     echo "FAIL $verdict"
