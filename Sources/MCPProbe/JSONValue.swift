@@ -1,4 +1,4 @@
-/// Any JSON value, for the open-ended parts of MCP messages (capabilities, `_meta`, results).
+/// Any JSON value: request params and `_meta` as a probe sends them, and message ids.
 public enum JSONValue: Sendable, Equatable, Codable {
     case null
     case bool(Bool)
@@ -27,21 +27,6 @@ public enum JSONValue: Sendable, Equatable, Codable {
         case .array(let value): try container.encode(value)
         case .object(let value): try container.encode(value)
         }
-    }
-
-    public subscript(key: String) -> JSONValue? {
-        if case .object(let object) = self { return object[key] }
-        return nil
-    }
-
-    public var string: String? {
-        if case .string(let value) = self { return value }
-        return nil
-    }
-
-    public var array: [JSONValue]? {
-        if case .array(let value) = self { return value }
-        return nil
     }
 }
 

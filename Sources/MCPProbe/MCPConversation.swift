@@ -12,10 +12,10 @@ enum MCPHandshake {
     /// `server/discover` (2026-07-28). Nil when the server answers anything but a result: then it
     /// speaks the legacy era (mcp.md: never key the fallback to one error code).
     static func discover(_ conversation: inout some MCPConversation, id: Int, listingTools: Bool) async throws -> MCPProbeResult? {
-        let reply = try await conversation.call(JSONRPCRequest(id: id, method: "server/discover", params: StreamableHTTPProbe.modernParams()))
+        let reply = try await conversation.call(MCPProtocol.discover(id: id))
         guard let result = reply.result else { return nil }
         guard listingTools, result.hasTools else { return result.discovered }
-        return try await withTools(result.discovered, firstID: id + 1, params: StreamableHTTPProbe.modernParams()) { try await conversation.call($0) }
+        return try await withTools(result.discovered, firstID: id + 1, params: MCPProtocol.modernParams) { try await conversation.call($0) }
     }
 
     /// What `initialize` taught about a server: kept for as long as its session (or process) lives.
@@ -38,9 +38,7 @@ enum MCPHandshake {
 
     /// `initialize` → `notifications/initialized`.
     static func initialize(_ conversation: inout some MCPConversation, id: Int) async throws -> Session {
-        let reply = try await conversation.call(JSONRPCRequest(id: id, method: "initialize", params: .object([
-            "protocolVersion": .string(MCPProtocol.legacyVersion), "capabilities": .object([:]), "clientInfo": MCPProtocol.clientInfo,
-        ])))
+        let reply = try await conversation.call(MCPProtocol.initialize(id: id))
         if let error = reply.error { throw MCPProbeFailure.server("initialize failed: \(error.message) (\(error.code))") }
         let session = try Session(initializeResult: reply.result)
         try await conversation.notify(JSONRPCRequest(method: "notifications/initialized"))

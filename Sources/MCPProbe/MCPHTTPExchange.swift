@@ -98,4 +98,23 @@ enum MCPProtocol {
     static let modernVersion = "2026-07-28"
     static let legacyVersion = "2025-11-25"
     static let clientInfo: JSONValue = .object(["name": .string("dtma-probe"), "version": .string("1")])
+
+    /// What every 2026-07-28 request carries in `_meta`.
+    static let modernParams: JSONValue = .object([
+        "_meta": .object([
+            "io.modelcontextprotocol/protocolVersion": .string(modernVersion),
+            "io.modelcontextprotocol/clientCapabilities": .object([:]),
+            "io.modelcontextprotocol/clientInfo": clientInfo,
+        ]),
+    ])
+
+    static func discover(id: Int) -> JSONRPCRequest {
+        JSONRPCRequest(id: id, method: "server/discover", params: modernParams)
+    }
+
+    static func initialize(id: Int) -> JSONRPCRequest {
+        JSONRPCRequest(id: id, method: "initialize", params: .object([
+            "protocolVersion": .string(legacyVersion), "capabilities": .object([:]), "clientInfo": clientInfo,
+        ]))
+    }
 }

@@ -50,21 +50,11 @@ public struct StreamableHTTPProbe: Sendable {
     private func modern(_ client: HTTP1Client) async throws -> MCPProbeResult? {
         var exchange = MCPHTTPExchange(client: client, path: path)
         exchange.protocolVersion = MCPProtocol.modernVersion
-        let reply = try await exchange.send(JSONRPCRequest(id: 1, method: "server/discover", params: Self.modernParams()))
+        let reply = try await exchange.send(MCPProtocol.discover(id: 1))
         if [401, 403].contains(reply.status) { return Self.aliveBehindAuth(reply.status) }
         guard reply.status == 200, let result = reply.message?.result else { return nil }
         guard listsTools, result.hasTools else { return result.discovered }
-        return try await MCPHandshake.withTools(result.discovered, firstID: 10, params: Self.modernParams()) { try await exchange.send($0).message }
-    }
-
-    static func modernParams(_ extra: [String: JSONValue] = [:]) -> JSONValue {
-        var params = extra
-        params["_meta"] = .object([
-            "io.modelcontextprotocol/protocolVersion": .string(MCPProtocol.modernVersion),
-            "io.modelcontextprotocol/clientCapabilities": .object([:]),
-            "io.modelcontextprotocol/clientInfo": MCPProtocol.clientInfo,
-        ])
-        return .object(params)
+        return try await MCPHandshake.withTools(result.discovered, firstID: 10, params: MCPProtocol.modernParams) { try await exchange.send($0).message }
     }
 
     // MARK: ≤ 2025-11-25
@@ -73,9 +63,7 @@ public struct StreamableHTTPProbe: Sendable {
     /// server may speak the older HTTP+SSE transport instead.
     private func legacy(_ client: HTTP1Client) async throws -> MCPProbeResult? {
         var exchange = MCPHTTPExchange(client: client, path: path)
-        let initialize = try await exchange.send(JSONRPCRequest(id: 1, method: "initialize", params: .object([
-            "protocolVersion": .string(MCPProtocol.legacyVersion), "capabilities": .object([:]), "clientInfo": MCPProtocol.clientInfo,
-        ])))
+        let initialize = try await exchange.send(MCPProtocol.initialize(id: 1))
         if [401, 403].contains(initialize.status) { return Self.aliveBehindAuth(initialize.status) }
         if [400, 404, 405].contains(initialize.status) { return nil }
         guard initialize.status == 200 else { throw MCPProbeFailure.server("initialize answered HTTP \(initialize.status)") }

@@ -106,10 +106,8 @@ extension EngineWatcher {
             options.tail = Self.crashLogLines
             do {
                 var lines: [String] = []
-                for try await frame in try await engine.containerLogs(id, options: options) {
-                    lines += String(decoding: frame.payload, as: UTF8.self).split(separator: "\n", omittingEmptySubsequences: false)
-                        .map { String($0.prefix(512)) }
-                    if lines.last == "" { lines.removeLast() }
+                for try await line in ToolLogStream(frames: try await engine.containerLogs(id, options: options), timestamps: false) {
+                    lines.append(String(line.line.prefix(512)))
                 }
                 state.setCrashLogs(tool.instanceName, containerID: id, finishedAt: crash.finishedAt, lines: Array(lines.suffix(Self.crashLogLines)))
             } catch {

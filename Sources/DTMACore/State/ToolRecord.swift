@@ -68,7 +68,7 @@ public struct ToolRecord: Sendable, Equatable {
     public var hasCrashed: Bool {
         guard let state = containerState else { return false }
         switch state.status {
-        case "exited", "dead": return state.oomKilled || !(stoppedByRequest || [0, 137, 143].contains(state.exitCode))
+        case "exited", "dead": return !stoppedByRequest && Self.isCrash(code: state.exitCode, oomKilled: state.oomKilled)
         case "restarting": return true
         default: return false
         }
@@ -137,10 +137,15 @@ public struct ToolRecord: Sendable, Equatable {
         if hasCrashed { recordExit(code: inspect.state.exitCode, oomKilled: inspect.state.oomKilled, finishedAt: inspect.state.finishedAt) }
     }
 
+    /// An exit code of its own accord: not 0, and not SIGTERM/SIGKILL (someone stopped it).
+    static func isCrash(code: Int, oomKilled: Bool) -> Bool {
+        oomKilled || ![0, 137, 143].contains(code)
+    }
+
     /// Records an exit nobody asked for as a crash, once per exit (the restart policy may have
     /// started the container again before dtma looked: then the `die` event's code is all there is).
     mutating func recordExit(code: Int, oomKilled: Bool, finishedAt: String?) {
-        guard !stoppedByRequest, oomKilled || ![0, 137, 143].contains(code) || containerState?.status == "restarting",
+        guard !stoppedByRequest, Self.isCrash(code: code, oomKilled: oomKilled) || containerState?.status == "restarting",
             crash?.finishedAt != finishedAt
         else { return }
         crash = CrashReport(exitCode: code, oomKilled: oomKilled, finishedAt: finishedAt, lastLogLines: nil)
