@@ -1,6 +1,12 @@
 // swift-tools-version:6.1
 import PackageDescription
 
+/// NIO installs its event loops as Swift Concurrency's global executor by finding the runtime's
+/// enqueue hook with dlsym; a binary with the Swift runtime linked in statically must export it.
+let runsConcurrencyOnNIO: [LinkerSetting] = [
+    .unsafeFlags(["-Xlinker", "--export-dynamic-symbol=swift_task_enqueueGlobal_hook"], .when(platforms: [.linux]))
+]
+
 let package = Package(
     name: "dtma",
     platforms: [.macOS(.v14)],
@@ -77,6 +83,7 @@ let package = Package(
             name: "DTMACore",
             dependencies: [
                 "DockerEngine",
+                "HTTP1Client",
                 "ControlPlane",
                 "MCPProbe",
                 .product(name: "Logging", package: "swift-log"),
@@ -111,7 +118,8 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
-            ]
+            ],
+            linkerSettings: runsConcurrencyOnNIO
         ),
         // Benchmark driver for scripts/bench/engine.sh; not part of the daemon.
         .executableTarget(
@@ -121,7 +129,11 @@ let package = Package(
         // Benchmark driver for scripts/bench/probe.sh; not part of the daemon.
         .executableTarget(
             name: "ProbeBench",
-            dependencies: ["DTMACore", "DockerEngine", "MCPProbe"]
+            dependencies: [
+                "DTMACore", "DockerEngine", "MCPProbe", .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ],
+            linkerSettings: runsConcurrencyOnNIO
         ),
         .testTarget(name: "DTMACoreTests", dependencies: ["DTMACore", "MCPProbe", "DTMATestSupport"]),
         .testTarget(name: "MCPProbeTests", dependencies: ["MCPProbe", "DTMATestSupport"]),

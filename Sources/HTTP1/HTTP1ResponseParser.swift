@@ -78,6 +78,12 @@ public struct HTTP1ResponseParser: Sendable {
         return currentMessageKeepsConnection && buffer.isEmpty && failure == nil && !receivedEndOfStream
     }
 
+    /// After a `101 Switching Protocols`: what follows is raw bytes, never another response.
+    public var isUpgraded: Bool {
+        if case .upgraded = state { return true }
+        return false
+    }
+
     /// The next part, or nil when more bytes (or the end of the stream) are needed.
     /// Once it throws, it throws the same error for ever.
     public mutating func next() throws(HTTP1ParseError) -> HTTP1ResponsePart? {

@@ -22,14 +22,17 @@ public struct HTTP1ByteStream: AsyncSequence, Sendable {
 }
 
 /// Relays the consumer's demand to the connection handler on its event loop.
+/// Tagged with its exchange: on a kept-alive connection, a late call about a finished stream must
+/// not touch the next one.
 struct HTTP1StreamDelegate: NIOAsyncSequenceProducerDelegate {
     let handler: NIOLoopBound<HTTP1ConnectionHandler>
+    let exchange: Int
 
     func produceMore() {
-        handler.eventLoop.execute { handler.value.resumeReading() }
+        handler.eventLoop.execute { handler.value.resumeReading(exchange: exchange) }
     }
 
     func didTerminate() {
-        handler.eventLoop.execute { handler.value.consumerTerminated() }
+        handler.eventLoop.execute { handler.value.consumerTerminated(exchange: exchange) }
     }
 }

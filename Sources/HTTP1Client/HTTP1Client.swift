@@ -53,20 +53,41 @@ public final class HTTP1Client: Sendable {
         var attempt = 0
         while true {
             attempt += 1
-            let connection = try await pool.lease()
+            let (connection, _) = try await pool.lease()
             let result: CollectedResponse
             do {
                 result = try await connection.collect(
                     bytes, isHEAD: request.isHEAD, maxBodyBytes: configuration.maxResponseBytes, timeout: limit)
-            } catch HTTP1ClientError.closedByPeer where attempt == 1 && (request.method == "GET" || request.isHEAD) {
-                pool.release(connection, reusable: false)
-                continue
             } catch {
                 pool.release(connection, reusable: false)
-                throw Self.normalize(error)
+                let error = Self.normalize(error)
+                guard attempt == 1, request.method == "GET" || request.isHEAD, case HTTP1ClientError.closedByPeer = error else { throw error }
+                continue
             }
             pool.release(connection, reusable: result.connectionReusable)
             return result.response
+        }
+    }
+
+    /// Sends `request` on a pooled connection and returns once the response head arrives; the body
+    /// streams. The connection goes back to the pool when the body was read to its end and closed
+    /// with `HTTP1Stream.close()`; a stream closed before its end closes the connection. For
+    /// answers that end but may take a while or come in parts (an MCP reply as server-sent events).
+    /// With `retryIfStale`, a request that meets a kept-alive connection the peer had closed is sent
+    /// again on a new one: only for requests that are safe to repeat.
+    public func stream(_ request: HTTP1Request, timeout: Duration? = nil, retryIfStale: Bool = false) async throws -> HTTP1Stream {
+        let bytes = try serialize(request)
+        while true {
+            let (connection, reused) = try await pool.lease()
+            let lease = StreamLease(pool: pool, connection: connection)
+            do {
+                let streamed = try await connection.stream(bytes, timeout: TimeAmount(timeout ?? configuration.requestTimeout), keepAlive: lease)
+                return HTTP1Stream(head: streamed.head, body: streamed.body, connection: connection, lease: lease)
+            } catch {
+                lease.returnUnusable()
+                let error = Self.normalize(error)
+                guard reused, retryIfStale, case HTTP1ClientError.closedByPeer = error else { throw error }
+            }
         }
     }
 
@@ -110,6 +131,8 @@ public struct HTTP1Stream: Sendable {
     public let head: HTTP1ResponseHead
     public let body: HTTP1ByteStream
     let connection: HTTP1Connection
+    /// Set when the connection came from the pool (`HTTP1Client.stream`).
+    var lease: StreamLease?
 
     public func write(_ bytes: [UInt8]) async throws {
         do {
@@ -128,8 +151,10 @@ public struct HTTP1Stream: Sendable {
         }
     }
 
+    /// Ends the stream: a pooled connection whose body was read to the end goes back to the pool,
+    /// any other closes. Safe to call more than once.
     public func close() {
-        connection.close()
+        if let lease { lease.release() } else { connection.close() }
     }
 
     /// Reads the rest of the body, at most `limit` bytes, and closes the connection.
@@ -141,6 +166,92 @@ public struct HTTP1Stream: Sendable {
             guard body.count <= limit else { throw HTTP1ClientError.malformedResponse(.bodyTooLarge(limit: limit)) }
         }
         return body
+    }
+}
+
+/// A pooled connection lent to one stream. It goes back to the pool once both sides are done:
+/// the consumer has closed the stream, and the handler has seen the body end (reusable) or given
+/// up on it (closed). Whichever comes second returns it, exactly once.
+final class StreamLease: Sendable {
+    private enum State {
+        case streaming(HTTP1StreamDelegate?)
+        case bodyEnded, abandoned
+        /// Closed by the consumer before the handler was done with the body.
+        case closedEarly
+        case returned
+    }
+
+    private let pool: HTTP1ConnectionPool
+    private let connection: HTTP1Connection
+    private let state = NIOLockedValueBox(State.streaming(nil))
+
+    init(pool: HTTP1ConnectionPool, connection: HTTP1Connection) {
+        self.pool = pool
+        self.connection = connection
+    }
+
+    /// The handler, on the event loop: the head arrived; `delegate` reaches it.
+    func streamStarted(_ delegate: HTTP1StreamDelegate) {
+        state.withLockedValue { if case .streaming = $0 { $0 = .streaming(delegate) } }
+    }
+
+    /// The handler: the body ended and the connection may carry another request.
+    func bodyEnded() { handlerDone(reusable: true) }
+
+    /// The handler: the connection is closed (or closing) and must not be reused.
+    func abandoned() { handlerDone(reusable: false) }
+
+    /// The consumer is done with the stream.
+    func release() {
+        enum Next { case nothing, returnToPool(reusable: Bool), stopStreaming(HTTP1StreamDelegate?) }
+        let next: Next = state.withLockedValue { state in
+            switch state {
+            case .streaming(let delegate):
+                state = .closedEarly
+                return .stopStreaming(delegate)
+            case .bodyEnded:
+                state = .returned
+                return .returnToPool(reusable: true)
+            case .abandoned:
+                state = .returned
+                return .returnToPool(reusable: false)
+            case .closedEarly, .returned:
+                return .nothing
+            }
+        }
+        switch next {
+        case .nothing: break
+        case .returnToPool(let reusable): pool.release(connection, reusable: reusable)
+        case .stopStreaming(let delegate):
+            // No head yet means the exchange failed or is being cancelled: the connection closes.
+            if let delegate { delegate.didTerminate() } else { connection.close() }
+        }
+    }
+
+    /// The client: the exchange failed before a stream existed; the connection is closed.
+    func returnUnusable() {
+        let returnNow: Bool = state.withLockedValue { state in
+            if case .returned = state { return false }
+            state = .returned
+            return true
+        }
+        if returnNow { pool.release(connection, reusable: false) }
+    }
+
+    private func handlerDone(reusable: Bool) {
+        let returnNow: Bool = state.withLockedValue { state in
+            switch state {
+            case .streaming:
+                state = reusable ? .bodyEnded : .abandoned
+                return false
+            case .closedEarly:
+                state = .returned
+                return true
+            case .bodyEnded, .abandoned, .returned:
+                return false
+            }
+        }
+        if returnNow { pool.release(connection, reusable: reusable) }
     }
 }
 

@@ -10,7 +10,9 @@ struct HTTP1Connection: Sendable {
     var isActive: Bool { channel.isActive }
 
     static func open(to endpoint: HTTP1Endpoint, connectTimeout: TimeAmount) async throws -> HTTP1Connection {
-        let bootstrap = ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+        // The caller's own loop when it runs on one (NIO as the global executor): no thread hop per event.
+        let loop = MultiThreadedEventLoopGroup.currentEventLoop ?? MultiThreadedEventLoopGroup.singleton.next()
+        let bootstrap = ClientBootstrap(group: loop)
             .connectTimeout(connectTimeout)
             .channelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
@@ -48,9 +50,9 @@ struct HTTP1Connection: Sendable {
     }
 
     /// Sends a request and returns once the response head arrives; the body streams.
-    func stream(_ request: ByteBuffer, timeout: TimeAmount?) async throws -> StreamedResponse {
+    func stream(_ request: ByteBuffer, timeout: TimeAmount?, keepAlive: StreamLease? = nil) async throws -> StreamedResponse {
         let promise = channel.eventLoop.makePromise(of: StreamedResponse.self)
-        let exchange = HTTP1Exchange(request: request, isHEAD: false, delivery: .streamed(promise), timeout: timeout)
+        let exchange = HTTP1Exchange(request: request, isHEAD: false, delivery: .streamed(promise, keepAlive: keepAlive), timeout: timeout)
         return try await send(exchange, result: promise.futureResult)
     }
 

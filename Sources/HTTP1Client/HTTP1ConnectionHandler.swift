@@ -6,6 +6,8 @@ import NIOCore
 /// It lives on the connection's event loop and only relays: parsing is `HTTP1ResponseParser`'s job,
 /// deciding what a response means is the client's. For streamed responses it pauses socket reads
 /// while the consumer is behind (an event stream never ends, so it must not buffer without bound).
+/// A pooled stream whose consumer leaves before the end is drained, briefly, so that the connection
+/// can go back to the pool (an MCP server ends its event stream just after the reply).
 final class HTTP1ConnectionHandler: ChannelDuplexHandler {
     typealias InboundIn = ByteBuffer
     typealias OutboundIn = HTTP1Outbound
@@ -14,9 +16,15 @@ final class HTTP1ConnectionHandler: ChannelDuplexHandler {
     private enum Pending {
         case none
         case collected(EventLoopPromise<CollectedResponse>)
-        case streamHead(EventLoopPromise<StreamedResponse>)
-        case streamBody(HTTP1ByteStream.Producer.Source)
+        case streamHead(EventLoopPromise<StreamedResponse>, keepAlive: StreamLease?)
+        case streamBody(HTTP1ByteStream.Producer.Source, keepAlive: StreamLease?)
+        /// The consumer left a pooled stream before its end: the rest is read and thrown away.
+        case draining(StreamLease, discarded: Int)
     }
+
+    /// How long and how much a left stream is drained before the connection is given up.
+    static let drainTime = TimeAmount.milliseconds(200)
+    static let drainBytes = 64 << 10
 
     private static let streamBackPressure = NIOAsyncSequenceProducerBackPressureStrategies.HighLowWatermark(
         lowWatermark: 4, highWatermark: 32)
@@ -71,8 +79,8 @@ final class HTTP1ConnectionHandler: ChannelDuplexHandler {
         case .collected(let maxBodyBytes, let promise):
             collector = HTTP1ResponseCollector(maxBodyBytes: maxBodyBytes)
             pending = .collected(promise)
-        case .streamed(let promise):
-            pending = .streamHead(promise)
+        case .streamed(let promise, let keepAlive):
+            pending = .streamHead(promise, keepAlive: keepAlive)
         }
         if let limit = exchange.timeout {
             let number = exchangeNumber
@@ -105,7 +113,12 @@ final class HTTP1ConnectionHandler: ChannelDuplexHandler {
     }
 
     /// Consumer of a streamed body wants more.
-    func resumeReading() {
+    func resumeReading(exchange: Int) {
+        guard exchange == exchangeNumber else { return }  // a stream that ended; the connection moved on
+        resumeAfterPause()
+    }
+
+    private func resumeAfterPause() {
         readingPaused = false
         if readDeferred, let context {
             readDeferred = false
@@ -113,11 +126,24 @@ final class HTTP1ConnectionHandler: ChannelDuplexHandler {
         }
     }
 
-    /// The consumer of a streamed body is gone (finished, dropped its iterator or was cancelled):
-    /// a streaming connection is never reused, so close it.
-    func consumerTerminated() {
-        if case .streamBody = pending { pending = .none }
-        context?.close(promise: nil)
+    /// The consumer of a streamed body is gone (finished, dropped its iterator, was cancelled or
+    /// closed the stream). The unread rest of a pooled body is drained; any other stream closes.
+    func consumerTerminated(exchange: Int) {
+        guard exchange == exchangeNumber, case .streamBody(let source, let keepAlive) = pending, let context else { return }
+        source.finish()
+        guard let keepAlive, !parser.isUpgraded else {
+            pending = .none
+            context.close(promise: nil)
+            keepAlive?.abandoned()
+            return
+        }
+        pending = .draining(keepAlive, discarded: 0)
+        resumeAfterPause()
+        let number = exchangeNumber
+        timeout = context.eventLoop.assumeIsolated().scheduleTask(in: Self.drainTime) { [self] in
+            guard number == exchangeNumber, case .draining(let lease, _) = pending, let context = self.context else { return }
+            giveUp(lease, context: context)
+        }
     }
 
     private func deliverParts(context: ChannelHandlerContext) {
@@ -148,36 +174,70 @@ final class HTTP1ConnectionHandler: ChannelDuplexHandler {
             pending = .none
             let reusable = parser.canReuseConnection && response.status != 101
             promise.succeed(CollectedResponse(response: response, connectionReusable: reusable))
-        case .streamHead(let promise):
+        case .streamHead(let promise, let keepAlive):
             guard case .head(let head) = part else { throw HTTP1ClientError.unsolicitedResponse }
             cancelTimeout()
-            let delegate = HTTP1StreamDelegate(handler: NIOLoopBound(self, eventLoop: context.eventLoop))
+            let delegate = HTTP1StreamDelegate(handler: NIOLoopBound(self, eventLoop: context.eventLoop), exchange: exchangeNumber)
             let stream = HTTP1ByteStream.Producer.makeSequence(
                 backPressureStrategy: Self.streamBackPressure, finishOnDeinit: false, delegate: delegate)
-            pending = .streamBody(stream.source)
+            pending = .streamBody(stream.source, keepAlive: keepAlive)
+            keepAlive?.streamStarted(delegate)
             promise.succeed(StreamedResponse(head: head, body: HTTP1ByteStream(producer: stream.sequence)))
-        case .streamBody(let source):
+        case .streamBody(let source, let keepAlive):
             switch part {
             case .body(let bytes), .upgradedBytes(let bytes):
                 chunks.append(bytes)
             case .end:
                 yield(chunks)
                 chunks = []
-                source.finish()
                 pending = .none
-                context.close(promise: nil)
+                finishKeepAlive(keepAlive, context: context)  // before finish: the consumer may release at once
+                source.finish()
+            case .head:
+                throw HTTP1ClientError.unsolicitedResponse
+            }
+        case .draining(let lease, let discarded):
+            switch part {
+            case .body(let bytes), .upgradedBytes(let bytes):
+                guard discarded + bytes.count <= Self.drainBytes else {
+                    giveUp(lease, context: context)
+                    return
+                }
+                pending = .draining(lease, discarded: discarded + bytes.count)
+            case .end:
+                cancelTimeout()
+                pending = .none
+                finishKeepAlive(lease, context: context)
             case .head:
                 throw HTTP1ClientError.unsolicitedResponse
             }
         }
     }
 
+    /// After a streamed body's end: a pooled connection that may carry another request stays open.
+    private func finishKeepAlive(_ lease: StreamLease?, context: ChannelHandlerContext) {
+        if let lease, parser.canReuseConnection, !parser.isUpgraded {
+            resumeAfterPause()
+            lease.bodyEnded()
+        } else {
+            context.close(promise: nil)
+            lease?.abandoned()
+        }
+    }
+
+    private func giveUp(_ lease: StreamLease, context: ChannelHandlerContext) {
+        cancelTimeout()
+        pending = .none
+        context.close(promise: nil)
+        lease.abandoned()
+    }
+
     private func yield(_ chunks: [[UInt8]]) {
-        guard !chunks.isEmpty, case .streamBody(let source) = pending else { return }
+        guard !chunks.isEmpty, case .streamBody(let source, _) = pending else { return }
         switch source.yield(contentsOf: chunks) {
         case .produceMore: break
         case .stopProducing: readingPaused = true
-        case .dropped: context?.close(promise: nil)
+        case .dropped: consumerTerminated(exchange: exchangeNumber)
         }
     }
 
@@ -186,11 +246,14 @@ final class HTTP1ConnectionHandler: ChannelDuplexHandler {
         switch pending {
         case .none: break
         case .collected(let promise): promise.fail(error)
-        case .streamHead(let promise): promise.fail(error)
-        case .streamBody(let source):
+        case .streamHead(let promise, _): promise.fail(error)
+        case .streamBody(let source, let keepAlive):
             yield(chunks)
             // The peer closing a stream that has no length (an upgraded or close-delimited one) is its end.
             if case HTTP1ClientError.closedByPeer = error { source.finish() } else { source.finish(error) }
+            keepAlive?.abandoned()
+        case .draining(let lease, _):
+            lease.abandoned()
         }
         pending = .none
     }
@@ -205,7 +268,7 @@ extension HTTP1Exchange {
     func fail(_ error: any Error) {
         switch delivery {
         case .collected(_, let promise): promise.fail(error)
-        case .streamed(let promise): promise.fail(error)
+        case .streamed(let promise, _): promise.fail(error)
         }
     }
 }

@@ -34,7 +34,9 @@ final class HTTP1ConnectionPool: Sendable {
     /// Connections currently open, for tests and metrics.
     var openConnections: Int { state.withLockedValue { $0.open } }
 
-    func lease() async throws -> HTTP1Connection {
+    /// A connection for one exchange; `reused` when it carried one before (the peer may have
+    /// closed it meanwhile without our having read the news yet).
+    func lease() async throws -> (connection: HTTP1Connection, reused: Bool) {
         enum Decision { case reuse(HTTP1Connection), open, wait }
         let decision: Decision = try state.withLockedValue { state in
             guard !state.isShutDown else { throw HTTP1ClientError.shutDown }
@@ -49,11 +51,11 @@ final class HTTP1ConnectionPool: Sendable {
             return .wait
         }
         switch decision {
-        case .reuse(let connection): return connection
-        case .open: return try await openReservedConnection()
+        case .reuse(let connection): return (connection, true)
+        case .open: return (try await openReservedConnection(), false)
         case .wait:
-            if let connection = try await waitForTurn() { return connection }
-            return try await openReservedConnection()
+            if let connection = try await waitForTurn() { return (connection, true) }
+            return (try await openReservedConnection(), false)
         }
     }
 

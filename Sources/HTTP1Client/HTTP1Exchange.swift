@@ -7,7 +7,9 @@ struct HTTP1Exchange: Sendable {
         /// The whole response, body limited to `maxBodyBytes`; for small JSON documents.
         case collected(maxBodyBytes: Int, EventLoopPromise<CollectedResponse>)
         /// The head as soon as it arrives, the body (or, after a 101, the raw stream) as it arrives.
-        case streamed(EventLoopPromise<StreamedResponse>)
+        /// With `keepAlive`, a body that ends cleanly leaves the connection open and says so there;
+        /// without it, the connection closes when the stream ends.
+        case streamed(EventLoopPromise<StreamedResponse>, keepAlive: StreamLease?)
     }
 
     var request: ByteBuffer

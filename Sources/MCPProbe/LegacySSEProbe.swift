@@ -24,7 +24,7 @@ public struct LegacySSEProbe: Sendable {
         defer { client.shutdown() }
         var result: MCPProbeResult
         do {
-            result = try await withDeadline(timeout) {
+            result = try await LoopTimers.withDeadline(timeout) {
                 var conversation = try await SSEConversation.open(client, path: path)
                 defer { conversation.close() }
                 let session = try await MCPHandshake.initialize(&conversation, id: 1)
@@ -92,7 +92,7 @@ struct SSEConversation: MCPConversation {
     private func post(_ message: JSONRPCRequest) async throws {
         let response = try await client.execute(HTTP1Request(
             method: "POST", target: postTarget, headers: ["Content-Type": "application/json"],
-            body: [UInt8](try JSONEncoder().encode(message))))
+            body: message.serialized))
         guard (200..<300).contains(response.status) else {
             throw MCPProbeFailure.server("POST of \(message.method) answered HTTP \(response.status)")
         }

@@ -85,7 +85,7 @@ enum MCPHandshake {
 
     /// One line of newline-delimited JSON-RPC.
     static func line(_ message: JSONRPCRequest) throws -> [UInt8] {
-        [UInt8](try JSONEncoder().encode(message)) + [0x0A]
+        message.serialized + [0x0A]
     }
 
     /// The message in `bytes` if it is the reply to `id`; nil for anything else (notifications,

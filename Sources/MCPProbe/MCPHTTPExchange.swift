@@ -20,8 +20,8 @@ struct MCPHTTPExchange: Sendable {
 
     static let maxBodyBytes = 1 << 20
 
-    /// A client for one probe: every wait bounded by the probe's timeout.
-    static func client(host: String, port: Int, timeout: Duration, connections: Int) -> HTTP1Client {
+    /// A client for one server: every wait bounded by the probe's timeout.
+    static func client(host: String, port: Int, timeout: Duration, connections: Int = 2) -> HTTP1Client {
         var configuration = HTTP1Client.Configuration()
         configuration.maxConnections = connections
         configuration.connectTimeout = timeout
@@ -39,8 +39,9 @@ struct MCPHTTPExchange: Sendable {
             headers.add(name: "MCP-Protocol-Version", value: protocolVersion)
             if protocolVersion >= MCPProtocol.modernVersion { headers.add(name: "Mcp-Method", value: message.method) }
         }
-        let body = [UInt8](try JSONEncoder().encode(message))
-        let stream = try await client.openStream(HTTP1Request(method: "POST", target: path, headers: headers, body: body))
+        let body = message.serialized
+        // Every message a probe sends is safe to send twice.
+        let stream = try await client.stream(HTTP1Request(method: "POST", target: path, headers: headers, body: body), retryIfStale: true)
         defer { stream.close() }
         let contentType = stream.head.headers["Content-Type"]?.lowercased() ?? ""
         guard stream.head.status == 200, contentType.hasPrefix("text/event-stream"), let id = message.id else {

@@ -59,7 +59,7 @@ public struct MCPProbeResult: Sendable, Equatable, Codable {
             case .invalidRequest, .shutDown, .busy: return .failed(.probeError, "\(error)")
             default: return .failed(.unhealthy, "\(error)")
             }
-        case is DeadlineExceeded: return .failed(.unhealthy, "no MCP answer within \(timeout)")
+        case is LoopTimers.DeadlineExceeded: return .failed(.unhealthy, "no MCP answer within \(timeout)")
         default: return .failed(.unhealthy, "\(error)")
         }
     }

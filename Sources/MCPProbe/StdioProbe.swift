@@ -1,3 +1,5 @@
+import HTTP1Client
+
 /// Newline-delimited messages to and from a stdio MCP server, however it is reached (dtma attaches
 /// to the container's main process). One probe uses it at a time.
 public protocol MCPLineChannel: Sendable {
@@ -38,13 +40,13 @@ public struct StdioProbe: Sendable {
         let before = memory
         var result: MCPProbeResult
         do {
-            (result, memory) = try await withDeadline(timeout) { [timeout, listsTools] in
+            (result, memory) = try await LoopTimers.withDeadline(timeout) { [timeout, listsTools] in
                 var memory = before
                 var conversation = StdioConversation(channel: channel)
                 if memory.era != .legacy {
                     // A legacy server may never answer an unknown method: give discovery half the time.
                     let id = memory.take(3)
-                    let modern = try? await withDeadline(memory.era == .modern ? timeout : timeout / 2) {
+                    let modern = try? await LoopTimers.withDeadline(memory.era == .modern ? timeout : timeout / 2) {
                         var discovering = StdioConversation(channel: channel)
                         return try await MCPHandshake.discover(&discovering, id: id, listingTools: listsTools)
                     }

@@ -26,13 +26,25 @@ public struct StreamableHTTPProbe: Sendable {
         self.listsTools = listsTools
     }
 
+    /// Probes on a client of its own, closed at the end.
     public func run() async -> MCPProbeResult {
-        let started = ContinuousClock.now
-        let client = MCPHTTPExchange.client(host: host, port: port, timeout: timeout, connections: 2)
+        let client = makeClient()
         defer { client.shutdown() }
+        return await run(using: client)
+    }
+
+    /// A client for this probe's server, to keep between probes (`run(using:)`): a server that
+    /// keeps connections alive is then not connected to afresh every time.
+    public func makeClient() -> HTTP1Client {
+        MCPHTTPExchange.client(host: host, port: port, timeout: timeout)
+    }
+
+    /// Probes on `client`, from `makeClient()` of a probe of the same server.
+    public func run(using client: HTTP1Client) async -> MCPProbeResult {
+        let started = ContinuousClock.now
         var result: MCPProbeResult
         do {
-            result = try await withDeadline(timeout) {
+            result = try await LoopTimers.withDeadline(timeout) {
                 if knownEra != .legacy, let modern = try await modern(client) { return modern }
                 if let legacy = try await legacy(client) { return legacy }
                 return await legacySSE()
@@ -95,20 +107,5 @@ public struct StreamableHTTPProbe: Sendable {
     /// mcp.md: a 401/403 from a server with its own auth means it is alive.
     static func aliveBehindAuth(_ status: Int) -> MCPProbeResult {
         MCPProbeResult(verdict: .healthy, latencyMilliseconds: 0, error: "alive, but requires authorization (HTTP \(status))")
-    }
-}
-
-struct DeadlineExceeded: Error {}
-
-/// Runs `operation`, cancelling it when `limit` passes.
-func withDeadline<Result: Sendable>(_ limit: Duration, _ operation: @escaping @Sendable () async throws -> Result) async throws -> Result {
-    try await withThrowingTaskGroup(of: Result.self) { group in
-        group.addTask { try await operation() }
-        group.addTask {
-            try await Task.sleep(for: limit)
-            throw DeadlineExceeded()
-        }
-        defer { group.cancelAll() }
-        return try await group.next()!
     }
 }

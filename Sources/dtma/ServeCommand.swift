@@ -5,6 +5,7 @@ import Dispatch
 import FoundationEssentials
 import Logging
 import Metrics
+import NIOCore
 import NIOPosix
 import Prometheus
 import ServiceLifecycle
@@ -42,6 +43,7 @@ struct ServeCommand: AsyncParsableCommand {
     var envFile: String = DTMAConfig.defaultEnvFile
 
     func run() async throws {
+        let takeover = NIOSingletons.unsafeTryInstallSingletonPosixEventLoopGroupAsConcurrencyGlobalExecutor()
         let environment = ProcessInfo.processInfo.environment
         let level = environment["DTMA_LOG_LEVEL"].flatMap(Logger.Level.init(rawValue:)) ?? .info
         let journal = JournaldLogHandler.stderrIsJournal

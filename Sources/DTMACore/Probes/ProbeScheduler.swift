@@ -1,5 +1,6 @@
 import DockerEngine
 import FoundationEssentials
+import HTTP1Client
 import Logging
 import MCPProbe
 import ServiceLifecycle
@@ -90,7 +91,7 @@ public struct ProbeScheduler: Service {
         let period = Duration.seconds(settings.periodSeconds)
         // Jitter spreads the first probes of many tools (and of a restarted dtma) over one period.
         let jitter = Duration.milliseconds(Int.random(in: 0..<max(1, settings.periodSeconds * 1000)))
-        try? await Task.sleep(for: .seconds(settings.initialDelaySeconds) + jitter)
+        try? await LoopTimers.sleep(for: .seconds(settings.initialDelaySeconds) + jitter)
         var prober = Prober(target: target, engine: engine)
         defer { prober.close() }
         while !Task.isCancelled {
@@ -107,7 +108,7 @@ public struct ProbeScheduler: Service {
                     "instance": "\(target.instanceName)", "health": "\(after.rawValue)", "error": "\(result.error ?? "")",
                 ])
             }
-            try? await Task.sleep(for: period)
+            try? await LoopTimers.sleep(for: period)
         }
     }
 }
@@ -123,6 +124,8 @@ struct Prober {
     private var era: MCPProbeResult.Era?
     private var toolNames: [String]?
     private var probesSinceToolList = 0
+    /// Kept between Streamable HTTP probes, for the server's kept-alive connection.
+    private var httpClient: HTTP1Client?
     private var attachment: StdioAttachment?
     private var stdioMemory = StdioProbeMemory()
 
@@ -154,7 +157,10 @@ struct Prober {
         let timeout = Duration.seconds(target.settings.timeoutSeconds)
         switch target.endpoint {
         case .streamableHTTP(let host, let port, let path):
-            return await StreamableHTTPProbe(host: host, port: port, path: path, timeout: timeout, knownEra: era, listsTools: listsTools).run()
+            let probe = StreamableHTTPProbe(host: host, port: port, path: path, timeout: timeout, knownEra: era, listsTools: listsTools)
+            let client = httpClient ?? probe.makeClient()
+            httpClient = client
+            return await probe.run(using: client)
         case .sse(let host, let port, let path):
             return await LegacySSEProbe(host: host, port: port, path: path, timeout: timeout).run()
         case .stdio:
@@ -174,6 +180,7 @@ struct Prober {
     }
 
     func close() {
+        httpClient?.shutdown()
         attachment?.close()
     }
 }
