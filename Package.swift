@@ -1,12 +1,6 @@
 // swift-tools-version:6.1
 import PackageDescription
 
-/// NIO installs its event loops as Swift Concurrency's global executor by finding the runtime's
-/// enqueue hook with dlsym; a binary with the Swift runtime linked in statically must export it.
-let runsConcurrencyOnNIO: [LinkerSetting] = [
-    .unsafeFlags(["-Xlinker", "--export-dynamic-symbol=swift_task_enqueueGlobal_hook"], .when(platforms: [.linux]))
-]
-
 let package = Package(
     name: "dtma",
     platforms: [.macOS(.v14)],
@@ -30,11 +24,14 @@ let package = Package(
     targets: [
         // Pure HTTP/1.1 codec and the engine's stream framings: bytes in, events out, no I/O.
         .target(name: "HTTP1"),
+        // Sets the Swift runtime's global enqueue hook, so that tasks can run on NIO's event loops.
+        .target(name: "CConcurrencyHook"),
         // An HTTP/1.1 client on SwiftNIO driving HTTP1: bounded keep-alive pool, streams, upgrades.
         .target(
             name: "HTTP1Client",
             dependencies: [
                 "HTTP1",
+                "CConcurrencyHook",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
@@ -118,8 +115,7 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
-            ],
-            linkerSettings: runsConcurrencyOnNIO
+            ]
         ),
         // Benchmark driver for scripts/bench/engine.sh; not part of the daemon.
         .executableTarget(
@@ -129,11 +125,7 @@ let package = Package(
         // Benchmark driver for scripts/bench/probe.sh; not part of the daemon.
         .executableTarget(
             name: "ProbeBench",
-            dependencies: [
-                "DTMACore", "DockerEngine", "MCPProbe", .product(name: "NIOCore", package: "swift-nio"),
-                .product(name: "NIOPosix", package: "swift-nio"),
-            ],
-            linkerSettings: runsConcurrencyOnNIO
+            dependencies: ["DTMACore", "DockerEngine", "HTTP1Client", "MCPProbe"]
         ),
         .testTarget(name: "DTMACoreTests", dependencies: ["DTMACore", "MCPProbe", "DTMATestSupport"]),
         .testTarget(name: "MCPProbeTests", dependencies: ["MCPProbe", "DTMATestSupport"]),
@@ -160,6 +152,8 @@ let package = Package(
             dependencies: [
                 "DockerEngine",
                 "DTMATestSupport",
+                "HTTP1",
+                "HTTP1Client",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),

@@ -188,10 +188,13 @@ final class HTTP1ConnectionHandler: ChannelDuplexHandler {
             case .body(let bytes), .upgradedBytes(let bytes):
                 chunks.append(bytes)
             case .end:
-                yield(chunks)
+                // The connection is free before the consumer sees the last bytes, so that a consumer
+                // that stops reading there finds it reusable at once.
+                let last = chunks
                 chunks = []
                 pending = .none
-                finishKeepAlive(keepAlive, context: context)  // before finish: the consumer may release at once
+                finishKeepAlive(keepAlive, context: context)
+                if !last.isEmpty { _ = source.yield(contentsOf: last) }
                 source.finish()
             case .head:
                 throw HTTP1ClientError.unsolicitedResponse

@@ -7,10 +7,9 @@ import DTMACore
 import DockerEngine
 import Foundation
 import MCPProbe
-import NIOCore
-import NIOPosix
+import HTTP1Client
 
-if CommandLine.arguments.contains("--takeover") { _ = NIOSingletons.unsafeTryInstallSingletonPosixEventLoopGroupAsConcurrencyGlobalExecutor() }
+_ = ConcurrencyOnNIO.install()  // as `dtma serve` runs
 let arguments = Array(CommandLine.arguments.dropFirst())
 func option(_ name: String) -> String? {
     arguments.firstIndex(of: name).flatMap { arguments.indices.contains($0 + 1) ? arguments[$0 + 1] : nil }

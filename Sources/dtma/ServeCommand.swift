@@ -3,9 +3,9 @@ import DTMACore
 import DTMAServer
 import Dispatch
 import FoundationEssentials
+import HTTP1Client
 import Logging
 import Metrics
-import NIOCore
 import NIOPosix
 import Prometheus
 import ServiceLifecycle
@@ -43,7 +43,7 @@ struct ServeCommand: AsyncParsableCommand {
     var envFile: String = DTMAConfig.defaultEnvFile
 
     func run() async throws {
-        let takeover = NIOSingletons.unsafeTryInstallSingletonPosixEventLoopGroupAsConcurrencyGlobalExecutor()
+        let tasksOnEventLoops = ConcurrencyOnNIO.install()
         let environment = ProcessInfo.processInfo.environment
         let level = environment["DTMA_LOG_LEVEL"].flatMap(Logger.Level.init(rawValue:)) ?? .info
         let journal = JournaldLogHandler.stderrIsJournal
@@ -58,6 +58,7 @@ struct ServeCommand: AsyncParsableCommand {
             return handler
         }
         let logger = Logger(label: "dtma")
+        if !tasksOnEventLoops { logger.notice("tasks run on Swift's default executor: its enqueue hook was already taken") }
 
         let config: DTMAConfig
         do {

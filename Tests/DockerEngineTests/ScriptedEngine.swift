@@ -1,5 +1,6 @@
 import DockerEngine
 import Foundation
+import HTTP1Client
 import NIOConcurrencyHelpers
 import NIOCore
 import NIOPosix
@@ -12,6 +13,8 @@ final class ScriptedEngine: Sendable {
         case bytes(String, close: Bool = false)
         /// Never answer.
         case silence
+        /// Close the connection without answering, as a server whose keep-alive just ran out.
+        case hangUp
     }
 
     let socketPath: String
@@ -37,6 +40,13 @@ final class ScriptedEngine: Sendable {
         configuration.requestTimeout = .milliseconds(300)
         configuration.maxResponseBytes = 1024
         return DockerEngineClient(endpoint: .unixSocket(path: socketPath), configuration: configuration)
+    }
+
+    /// A bare HTTP client of this endpoint, for the connection layer's own behaviour.
+    var httpClient: HTTP1Client {
+        var configuration = HTTP1Client.Configuration()
+        configuration.requestTimeout = .milliseconds(500)
+        return HTTP1Client(endpoint: .unixSocket(path: socketPath), configuration: configuration)
     }
 
     var connectionsAccepted: Int { state.withLockedValue { $0.connections } }
@@ -71,9 +81,13 @@ final class ScriptedEngine: Sendable {
             while let end = received.range(of: "\r\n\r\n") {
                 received.removeSubrange(..<end.upperBound)
                 let reply = state.withLockedValue { $0.replies.isEmpty ? Reply.silence : $0.replies.removeFirst() }
-                guard case .bytes(let text, let close) = reply else { continue }
-                context.writeAndFlush(wrapOutboundOut(ByteBuffer(string: text)), promise: nil)
-                if close { context.close(promise: nil) }
+                switch reply {
+                case .bytes(let text, let close):
+                    context.writeAndFlush(wrapOutboundOut(ByteBuffer(string: text)), promise: nil)
+                    if close { context.close(promise: nil) }
+                case .silence: continue
+                case .hangUp: context.close(promise: nil)
+                }
             }
         }
     }

@@ -36,6 +36,22 @@ struct StreamableHTTPProbeTests {
         #expect(sessions.created == sessions.terminated, "every probe session ended with DELETE")
     }
 
+    @Test("probes that share a client keep the server's connection alive between them, in both eras", arguments: [MCPProbeResult.Era.modern, .legacy])
+    func keptAlive(era: MCPProbeResult.Era) async throws {
+        let server = try await MCPServerFixture()
+        defer { server.stop() }
+        let probe = StreamableHTTPProbe(port: server.port, knownEra: era)
+        let client = probe.makeClient()
+        defer { client.shutdown() }
+        for _ in 0..<5 {
+            let result = await probe.run(using: client)
+            #expect(result.verdict == .healthy, "\(result.error ?? "")")
+            try await Task.sleep(for: .milliseconds(50))
+        }
+        // Closed after each probe, the pool would be empty now.
+        #expect((1...2).contains(client.openPooledConnections), "\(client.openPooledConnections) connections open")
+    }
+
     @Test("a plain HTTP server that is not MCP is unhealthy, with the reason")
     func notMCP() async throws {
         let server = try await MCPServerFixture(transport: "plain")
