@@ -1,29 +1,19 @@
 /// Any JSON value: request params and `_meta` as a probe sends them, and message ids.
-public enum JSONValue: Sendable, Equatable, Decodable {
+public enum JSONValue: Sendable, Equatable {
     case null
     case bool(Bool)
     case number(Double)
     case string(String)
     case array([JSONValue])
     case object([String: JSONValue])
-
-    public init(from decoder: any Decoder) throws {
-        let container = try decoder.singleValueContainer()
-        if container.decodeNil() { self = .null }
-        else if let value = try? container.decode(Bool.self) { self = .bool(value) }
-        else if let value = try? container.decode(Double.self) { self = .number(value) }
-        else if let value = try? container.decode(String.self) { self = .string(value) }
-        else if let value = try? container.decode([JSONValue].self) { self = .array(value) }
-        else { self = .object(try container.decode([String: JSONValue].self)) }
-    }
 }
 
 /// A JSON-RPC 2.0 message as it arrives: a response (`id` with `result` or `error`), or a request
 /// or notification from the server (`method`), which a probe skips.
-struct JSONRPCMessage: Decodable, Sendable {
-    struct RPCError: Decodable, Sendable, Equatable {
-        var code: Int
-        var message: String
+struct JSONRPCMessage: Sendable {
+    struct RPCError: Sendable, Equatable {
+        var code = 0
+        var message = ""
     }
 
     var id: JSONValue?
@@ -32,56 +22,112 @@ struct JSONRPCMessage: Decodable, Sendable {
     var result: MCPResult?
     var error: RPCError?
 
-    enum CodingKeys: String, CodingKey { case id, method, result, error }
+    /// Nil when `bytes` is not one JSON object. A field of the wrong type reads as absent.
+    init?(json bytes: [UInt8]) {
+        do {
+            self = try JSONScanner.document(bytes) { scanner in
+                var message = JSONRPCMessage()
+                let isObject = try scanner.members { key, scanner in
+                    switch key {
+                    case "id": message.id = try scanner.value()
+                    case "method": message.method = try scanner.stringIfPresent()
+                    case "result": message.result = try MCPResult(&scanner)
+                    case "error": message.error = try RPCError.parse(&scanner)
+                    default: try scanner.skipValue()
+                    }
+                }
+                guard isObject else { throw JSONScanner.Malformed() }
+                return message
+            }
+        } catch {
+            return nil
+        }
+    }
 
-    init(from decoder: any Decoder) throws {
-        let container = try decoder.container(keyedBy: CodingKeys.self)
-        id = try container.decodeIfPresent(JSONValue.self, forKey: .id)
-        method = try container.decodeIfPresent(String.self, forKey: .method)
-        error = try? container.decodeIfPresent(RPCError.self, forKey: .error)
-        if container.contains(.result) { result = (try? container.decode(MCPResult.self, forKey: .result)) ?? MCPResult() }
+    private init() {}
+}
+
+extension JSONRPCMessage.RPCError {
+    /// Nil unless an object (`"error": null` is no error).
+    static func parse(_ scanner: inout JSONScanner) throws -> Self? {
+        var error = Self()
+        let isObject = try scanner.members { key, scanner in
+            switch key {
+            case "code": error.code = try scanner.numberIfPresent().flatMap { Int(exactly: $0) } ?? 0
+            case "message": error.message = try scanner.stringIfPresent() ?? ""
+            default: try scanner.skipValue()
+            }
+        }
+        return isObject ? error : nil
     }
 }
 
-/// Every result field a probe reads, whatever the method. Decoding only these skips the rest
-/// (tool schemas, mostly) instead of building it into a tree: half a probe's CPU otherwise.
-struct MCPResult: Decodable, Sendable {
-    struct Implementation: Decodable, Sendable {
+/// Every result field a probe reads, whatever the method; the rest (tool schemas, mostly) is
+/// skipped, never built.
+struct MCPResult: Sendable {
+    struct Implementation: Sendable {
         var name: String?
         var version: String?
     }
 
-    struct Capabilities: Decodable, Sendable {
-        /// Any object: present means the server has tools.
-        struct Present: Decodable, Sendable {}
-        var tools: Present?
-    }
-
-    struct Meta: Decodable, Sendable {
-        var serverInfo: Implementation?
-        enum CodingKeys: String, CodingKey { case serverInfo = "io.modelcontextprotocol/serverInfo" }
-    }
-
     var protocolVersion: String?
     var supportedVersions: [String]?
-    var capabilities: Capabilities?
+    /// `capabilities.tools` is there (any object): the server has tools.
+    var hasTools = false
     var serverInfo: Implementation?
-    var meta: Meta?
+    /// `_meta["io.modelcontextprotocol/serverInfo"]`, where the 2026-07-28 era puts it.
+    var metaServerInfo: Implementation?
     var tools: [Implementation]?
     var nextCursor: String?
 
-    enum CodingKeys: String, CodingKey {
-        case protocolVersion, supportedVersions, capabilities, serverInfo, meta = "_meta", tools, nextCursor
-    }
+    init() {}
 
-    var hasTools: Bool { capabilities?.tools != nil }
+    init(_ scanner: inout JSONScanner) throws {
+        try scanner.members { key, scanner in
+            switch key {
+            case "protocolVersion": protocolVersion = try scanner.stringIfPresent()
+            case "supportedVersions":
+                var versions: [String] = []
+                try scanner.elements { if let version = try $0.stringIfPresent() { versions.append(version) } }
+                supportedVersions = versions
+            case "capabilities":
+                try scanner.members { key, scanner in
+                    if key == "tools" { hasTools = true }
+                    try scanner.skipValue()
+                }
+            case "serverInfo": serverInfo = try Implementation(&scanner)
+            case "_meta":
+                try scanner.members { key, scanner in
+                    if key == "io.modelcontextprotocol/serverInfo" { metaServerInfo = try Implementation(&scanner) } else { try scanner.skipValue() }
+                }
+            case "tools":
+                var tools: [Implementation] = []
+                try scanner.elements { tools.append(try Implementation(&$0)) }
+                self.tools = tools
+            case "nextCursor": nextCursor = try scanner.stringIfPresent()
+            default: try scanner.skipValue()
+            }
+        }
+    }
 
     /// A `server/discover` result as a healthy verdict (tool names still to be listed).
     var discovered: MCPProbeResult {
-        let server = meta?.serverInfo ?? serverInfo
+        let server = metaServerInfo ?? serverInfo
         return MCPProbeResult(
             verdict: .healthy, latencyMilliseconds: 0, era: .modern,
             protocolVersion: supportedVersions?.max() ?? MCPProtocol.modernVersion, serverName: server?.name, serverVersion: server?.version)
+    }
+}
+
+extension MCPResult.Implementation {
+    init(_ scanner: inout JSONScanner) throws {
+        try scanner.members { key, scanner in
+            switch key {
+            case "name": name = try scanner.stringIfPresent()
+            case "version": version = try scanner.stringIfPresent()
+            default: try scanner.skipValue()
+            }
+        }
     }
 }
 

@@ -91,7 +91,7 @@ enum MCPHandshake {
     /// The message in `bytes` if it is the reply to `id`; nil for anything else (notifications,
     /// server requests, banners and other non-JSON lines).
     static func reply(to id: Int, in bytes: some Collection<UInt8>) -> JSONRPCMessage? {
-        guard let message = try? JSONDecoder().decode(JSONRPCMessage.self, from: Data(bytes)), message.method == nil,
+        guard let message = JSONRPCMessage(json: Array(bytes)), message.method == nil,
             message.id == .number(Double(id))
         else { return nil }
         return message

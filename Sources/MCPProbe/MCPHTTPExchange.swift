@@ -46,14 +46,14 @@ struct MCPHTTPExchange: Sendable {
         let contentType = stream.head.headers["Content-Type"]?.lowercased() ?? ""
         guard stream.head.status == 200, contentType.hasPrefix("text/event-stream"), let id = message.id else {
             let bytes = try await stream.collectBody(limit: Self.maxBodyBytes)
-            let decoded = bytes.isEmpty ? nil : try? JSONDecoder().decode(JSONRPCMessage.self, from: Data(bytes))
+            let decoded = bytes.isEmpty ? nil : JSONRPCMessage(json: bytes)
             return Reply(status: stream.head.status, headers: stream.head.headers, message: decoded)
         }
         var events = ServerSentEventParser(maxEventBytes: Self.maxBodyBytes)
         for try await chunk in stream.body {
             events.feed(chunk)
             while let event = try events.next() {
-                guard event.type == "message", let decoded = try? JSONDecoder().decode(JSONRPCMessage.self, from: Data(event.data.utf8)),
+                guard event.type == "message", let decoded = JSONRPCMessage(json: Array(event.data.utf8)),
                     decoded.id == .number(Double(id))
                 else { continue }  // notifications and server requests may come before the reply
                 return Reply(status: 200, headers: stream.head.headers, message: decoded)
