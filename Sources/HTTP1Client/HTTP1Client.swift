@@ -5,8 +5,9 @@ import NIOCore
 /// An HTTP/1.1 client on our own codec, for one endpoint: the Docker engine's socket, an MCP
 /// server's port, dtma's own API in tests.
 ///
-/// Short requests share a bounded pool of keep-alive connections; streams (never-ending bodies,
-/// long polls, upgrades) get a connection of their own, which closes when the stream is dropped.
+/// Short requests, and streamed answers that end (`stream`), share a bounded pool of keep-alive
+/// connections; open-ended streams (never-ending bodies, long polls, upgrades: `openStream`) get a
+/// connection of their own, which closes when the stream is dropped.
 public final class HTTP1Client: Sendable {
     public struct Configuration: Sendable {
         public var maxConnections = 8
@@ -157,7 +158,7 @@ public struct HTTP1Stream: Sendable {
         if let lease { lease.release() } else { connection.close() }
     }
 
-    /// Reads the rest of the body, at most `limit` bytes, and closes the connection.
+    /// Reads the rest of the body, at most `limit` bytes, and closes the stream.
     public func collectBody(limit: Int) async throws -> [UInt8] {
         defer { close() }
         var body: [UInt8] = []
