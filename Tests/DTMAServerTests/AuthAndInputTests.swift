@@ -97,6 +97,22 @@ struct AuthAndInputTests {
         }
     }
 
+    @Test("names no tool can have are 4xx, never an engine call (schemathesis found `.`: the engine answered 301, we 500)")
+    func impossibleNames() async throws {
+        try await withLiveDTMA { dtma, _ in
+            for name in [".", "..", "a", "-x", "x%2Fy", "%2E%2E"] {
+                for (method, path, body) in [
+                    ("POST", "/tools/\(name)/start", nil), ("POST", "/tools/\(name)/stop", nil), ("DELETE", "/tools/\(name)", nil),
+                    ("GET", "/tools/\(name)/logs", nil), ("POST", "/tools/start", #"{"instance":"\#(name)"}"#),
+                    ("POST", "/tools/stop", #"{"instance":"\#(name)"}"#),
+                ] as [(String, String, String?)] {
+                    let answer = try await dtma.call(method, path, json: body)
+                    #expect([400, 404].contains(answer.status), "\(method) \(path) \(body ?? ""): \(answer.status)")
+                }
+            }
+        }
+    }
+
     @Test("malformed deploy bodies are 4xx JSON and create nothing")
     func malformedBodies() async throws {
         try await withLiveDTMA { dtma, tag in

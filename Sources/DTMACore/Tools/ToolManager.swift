@@ -216,8 +216,9 @@ public final class ToolManager: Sendable {
     }
 
     /// The container named `instance`, provided its labels say it is dtma's tool of that name.
+    /// A name no tool can have is not looked up: `.` or `..` would reach another engine route.
     func managedContainer(_ instance: String) async throws -> ContainerInspect {
-        guard let container = try await existingContainer(instance),
+        guard NameRules.isInstanceName(instance), let container = try await existingContainer(instance),
             ContainerLabels.identity(container.config.labels)?.instanceName == instance
         else { throw ToolError.notManaged(instance: instance) }
         return container
