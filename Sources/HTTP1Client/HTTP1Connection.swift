@@ -11,8 +11,7 @@ struct HTTP1Connection: Sendable {
 
     static func open(to endpoint: HTTP1Endpoint, connectTimeout: TimeAmount) async throws -> HTTP1Connection {
         // The caller's own loop when it runs on one (NIO as the global executor): no thread hop per event.
-        let loop = MultiThreadedEventLoopGroup.currentEventLoop ?? MultiThreadedEventLoopGroup.singleton.next()
-        let bootstrap = ClientBootstrap(group: loop)
+        let bootstrap = ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton.any())
             .connectTimeout(connectTimeout)
             .channelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {

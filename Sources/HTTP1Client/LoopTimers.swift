@@ -6,9 +6,8 @@ import NIOPosix
 /// Dispatch's own thread, so every wait that ends there wakes a second thread; with NIO as the
 /// global executor (`dtma serve`) a wait timed here resumes on the loop that fired it.
 public enum LoopTimers {
-    static var loop: any EventLoop {
-        MultiThreadedEventLoopGroup.currentEventLoop ?? MultiThreadedEventLoopGroup.singleton.next()
-    }
+    /// The caller's own loop when it runs on one, as `ConcurrencyOnNIO` arranges.
+    static var loop: any EventLoop { MultiThreadedEventLoopGroup.singleton.any() }
 
     /// `Task.sleep(for:)`, timed on an event loop. Throws `CancellationError` when cancelled.
     public static func sleep(for duration: Duration) async throws {
