@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Builds the release binary a droplet runs: optimized, Swift runtime linked in statically, stripped.
+# Builds the release binary a droplet runs (build_release in scripts/lib.sh), stripped.
 # Fails when it needs a glibc newer than Ubuntu 22.04's (2.35). Prints size, SHA-256 and the
 # shared libraries the droplet must have.   Output: dist/dtma, dist/dtma.sha256
 set -euo pipefail
@@ -10,8 +10,8 @@ source scripts/lib.sh
 max_glibc=2.35
 ensure_packages binutils pkg-config libcurl4-openssl-dev libsystemd-dev
 ensure_swift
-log "swift build -c release --static-swift-stdlib"
-swift build -c release --static-swift-stdlib --product dtma >&2
+log "swift build -c release --static-swift-stdlib (hot code laid out together: scripts/release/hot-code.order)"
+build_release dtma
 mkdir -p dist
 cp .build/release/dtma dist/dtma
 strip dist/dtma

@@ -43,6 +43,20 @@ ensure_engine() {
     die "the Docker engine did not answer on $DOCKER_SOCKET within 60 s (see /var/log/dtma-dockerd.log)"
 }
 
+# build_release PRODUCT [swift build options]: the release build a droplet runs, shared by scripts/build-release.sh, the
+# benchmarks and the chaos checks. Optimized, Swift runtime linked in statically, and with
+# scripts/release/toolset.json: every function in a section of its own, so that the linker lays the
+# code a running daemon executes side by side (scripts/release/hot-code.order, written by
+# scripts/release/profile-hot-code.sh; the kernel maps code 64 KiB around each page touched, so hot
+# code scattered over the binary keeps most of it resident), and no --export-dynamic (the static
+# runtime's default; nothing looks our symbols up at run time).
+build_release() {
+    local release_dir
+    release_dir=$(cd "$(dirname "${BASH_SOURCE[0]}")/release" && pwd)
+    swift build -c release --static-swift-stdlib --product "$1" --toolset "$release_dir/toolset.json" \
+        -Xlinker "--section-ordering-file=$release_dir/hot-code.order" "${@:2}" >&2
+}
+
 # Puts the Swift toolchain on PATH when it lives in /opt/swift.
 ensure_swift() {
     command -v swift >/dev/null || export PATH="/opt/swift/usr/bin:$PATH"

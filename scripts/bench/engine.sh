@@ -18,7 +18,7 @@ scripts/test-images.sh
 python3 -c "import docker" 2>/dev/null || pip install -q docker
 
 log "building the benchmark driver (release)"
-swift build -c release --product EngineBench >&2
+build_release EngineBench
 
 # One running target, plus 20 stopped containers so that the list is not trivially short.
 ids=()

@@ -13,7 +13,7 @@ bench_cleanup() {
 # The binary as shipped: release, static Swift runtime.
 bench_build() {
     log "building dtma (release, static Swift runtime as shipped)"
-    swift build -c release --static-swift-stdlib --product dtma >&2
+    build_release dtma
 }
 
 # bench_start_dtma PORT [VAR=value …]: runs dtma serve in the background; sets DTMA_PID.

@@ -24,7 +24,7 @@ ensure_engine
 scripts/test-images.sh
 python=/var/cache/dtma-test/mcp-venv/bin/python
 bench_build
-swift build -c release --static-swift-stdlib --product ProbeBench >&2
+build_release ProbeBench
 trap bench_cleanup EXIT
 
 free_port() { python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
