@@ -73,6 +73,8 @@ struct ServeCommand: AsyncParsableCommand {
         let daemon = try DTMADaemon(config: config, version: DTMAVersion.current, logger: logger) { port in
             logger.info("API listening", metadata: ["address": "\(config.listenHost)", "port": "\(port)"])
             notifier.ready(status: "API on \(config.listenHost):\(port)")
+            let releasedKB = StartupPages.release()
+            logger.debug("start-up pages released", metadata: ["kB": "\(releasedKB)"])
         }
         // What libraries report through swift-metrics lands in the same /metrics registry.
         MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: daemon.metrics.registry))

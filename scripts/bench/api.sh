@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # /status latency (p50, p99) and throughput with 0, 10 and 100 managed containers, and dtma's
-# idle RSS with 10 tools, beside a bare Node.js HTTP server measured in the same run.
+# idle RSS with 10 tools (and after the load, with 100), beside a bare Node.js HTTP server measured in the same run.
 # Figures, not a test. Targets: p99 <= 2 ms at 100 containers, idle RSS <= 15 MB.
 #   scripts/bench/api.sh [seconds per wrk run, default 10]
 set -euo pipefail
@@ -45,6 +45,7 @@ for count in 0 10 100; do
     fi
     results+=("$(measure "dtma /status, $count tools" "http://127.0.0.1:$port/status")")
 done
+dtma_rss_busy=$(rss_kb "$dtma_pid")
 
 log "Node.js peer: a bare HTTP server"
 node -e "require('http').createServer((q, s) => { s.setHeader('content-type', 'application/json'); s.end('{\"status\":\"ok\"}') }).listen($node_port, '127.0.0.1')" &
@@ -61,4 +62,5 @@ printf '%s\n' "${results[@]}"
 echo
 printf 'idle RSS: dtma with 10 tools %.1f MB (%.1f MB anonymous, the rest shared code pages), bare Node.js server %.1f MB (ratio %.2fx)\n' \
     "$(echo "$dtma_rss / 1024" | bc -l)" "$(echo "$dtma_anon / 1024" | bc -l)" "$(echo "$node_rss / 1024" | bc -l)" "$(echo "$dtma_rss / $node_rss" | bc -l)"
+printf 'RSS after the /status runs with 100 tools: %.1f MB\n' "$(echo "$dtma_rss_busy / 1024" | bc -l)"
 echo "targets: p99 <= 2 ms at 100 tools; idle RSS <= 15 MB"

@@ -2,7 +2,8 @@
 # Heartbeat cost and memory under failure, against a real HTTPS control plane stand-in
 # (Tests/Support/Fixtures/control_plane.py, TLS with its own CA):
 #   1. CPU time and bytes of one heartbeat with 100 tools (dtma's whole CPU over many beats, so an upper bound);
-#   2. RSS over SOAK_MINUTES (default 10) of heartbeats failing every second: should stay flat (±1 MB).
+#   2. anonymous RSS (the heap, where a leak lives) over SOAK_MINUTES (default 10) of heartbeats failing
+#      every second: should stay flat (±1 MB).
 #   scripts/bench/heartbeat.sh [soak minutes]
 set -euo pipefail
 here=$(cd "$(dirname "$0")/../.." && pwd)
@@ -47,21 +48,21 @@ print(f"heartbeats with 100 tools: {beats} in 20 s; dtma CPU {ticks / hz * 1000:
 PY
 kill "$DTMA_PID"
 
-log "2. RSS over $soak_minutes min of failing heartbeats (refused connections, one a second)"
+log "2. anonymous RSS over $soak_minutes min of failing heartbeats (refused connections, one a second)"
 bench_start_dtma 30561 AGENTOPIA_API_BASE_URL="https://127.0.0.1:9" DTMA_BEARER_TOKEN=bench-token \
     DTMA_HEARTBEAT_INTERVAL_SECONDS=1 DTMA_HEARTBEAT_MAX_BACKOFF_SECONDS=1
 sleep 10
 samples=()
 end=$(( $(date +%s) + soak_minutes * 60 ))
 while [ "$(date +%s)" -lt "$end" ]; do
-    samples+=("$(rss_kb "$DTMA_PID")")
+    samples+=("$(rss_anon_kb "$DTMA_PID")")
     sleep 30
 done
-samples+=("$(rss_kb "$DTMA_PID")")
+samples+=("$(rss_anon_kb "$DTMA_PID")")
 failures=$(curl -sf -H "Authorization: Bearer $BENCH_KEY" http://127.0.0.1:30561/status | python3 -c 'import json,sys; print(json.load(sys.stdin)["heartbeat"]["consecutive_failures"])')
 printf '%s\n' "${samples[@]}" | awk -v failures="$failures" '
     NR == 1 { first = $1; min = $1; max = $1 } { last = $1; if ($1 < min) min = $1; if ($1 > max) max = $1 }
     END {
-        printf "RSS over %d samples: first %.1f MB, min %.1f, max %.1f, last %.1f; spread %.2f MB after %d failed heartbeats -> %s\n",
+        printf "anonymous RSS (the heap) over %d samples: first %.1f MB, min %.1f, max %.1f, last %.1f; spread %.2f MB after %d failed heartbeats -> %s\n",
             NR, first / 1024, min / 1024, max / 1024, last / 1024, (max - min) / 1024, failures, ((max - min) <= 1024 ? "flat" : "GROWING")
     }'
