@@ -54,7 +54,7 @@ struct StartupPagesTests {
 
     @Test("released in a running process: less resident, and the process goes on")
     func releaseHere() throws {
-        let smaps = try #require(StartupPages.readWhole("/proc/self/smaps"))
+        let smaps = try #require(ProcFile.read("/proc/self/smaps"))
         let before = StartupPages.parse(smaps)
         // /proc files claim a size of 0 and give a page per read: the libraries come after the first page.
         #expect(before.contains { $0.path.contains("libc.so") })
@@ -63,7 +63,7 @@ struct StartupPagesTests {
 
         let released = StartupPages.release()
         #expect(released > 0)
-        let after = try #require(StartupPages.readWhole("/proc/self/smaps"))
+        let after = try #require(ProcFile.read("/proc/self/smaps"))
         let stillResident = StartupPages.parse(after).filter { !$0.writable && $0.anonymousKB == 0 && $0.path.hasPrefix("/") }
             .reduce(0) { $0 + $1.residentKB }
         #expect(stillResident < releasable)

@@ -20,13 +20,10 @@ bench_build
 
 fixture_dir=$(mktemp -d)
 trap 'bench_cleanup; rm -rf "$fixture_dir"' EXIT
-python3 Tests/Support/Fixtures/control_plane.py "$fixture_dir" >"$fixture_dir/port" &
-bench_pids+=("$!")
-for _ in $(seq 100); do [ -s "$fixture_dir/port" ] && break; sleep 0.1; done
-cp_port=$(head -1 "$fixture_dir/port")
+bench_start_control_plane "$fixture_dir"
 
 log "1. one heartbeat with 100 tools"
-bench_start_dtma 30560 AGENTOPIA_API_BASE_URL="https://127.0.0.1:$cp_port" DTMA_BEARER_TOKEN=bench-token \
+bench_start_dtma 30560 AGENTOPIA_API_BASE_URL="https://127.0.0.1:$CONTROL_PLANE_PORT" DTMA_BEARER_TOKEN=bench-token \
     DTMA_CONTROL_PLANE_CA_FILE="$fixture_dir/ca.pem" DTMA_HEARTBEAT_INTERVAL_SECONDS=0.2
 bench_deploy 30560 0 100
 sleep 5

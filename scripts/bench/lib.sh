@@ -39,6 +39,16 @@ bench_deploy() {
         \"resources\":{\"memoryMB\":16},\"probe\":{\"transport\":\"none\"},\"baseConfigOverrideJson\":{\"Cmd\":[\"sleep\",\"3600\"]}}"
 }
 
+# bench_start_control_plane DIR: the HTTPS control-plane stand-in (Tests/Support/Fixtures/control_plane.py)
+# in the background, its CA and recorded requests in DIR; sets CONTROL_PLANE_PORT.
+bench_start_control_plane() {
+    python3 Tests/Support/Fixtures/control_plane.py "$1" >"$1/port" 2>/dev/null &
+    bench_pids+=("$!")
+    for _ in $(seq 100); do [ -s "$1/port" ] && break; sleep 0.1; done
+    CONTROL_PLANE_PORT=$(head -1 "$1/port")
+    [[ "$CONTROL_PLANE_PORT" =~ ^[0-9]+$ ]] || die "the control plane stand-in did not start"
+}
+
 rss_kb() { awk '/^VmRSS/ { print $2 }' "/proc/$1/status"; }
 rss_anon_kb() { awk '/^RssAnon/ { print $2 }' "/proc/$1/status"; }
 # User + system CPU time of a process, in clock ticks.

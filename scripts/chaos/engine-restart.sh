@@ -76,11 +76,9 @@ start_engine() {
 
 # A control plane too, to see that heartbeats say the engine is away while it is.
 receiver=$(mktemp -d)
-python3 Tests/Support/Fixtures/control_plane.py "$receiver" >"$receiver/port" 2>/dev/null &
-bench_pids+=("$!")
-for _ in $(seq 100); do [ -s "$receiver/port" ] && break; sleep 0.1; done
+bench_start_control_plane "$receiver"
 trap 'bench_cleanup; rm -rf "$receiver"' EXIT
-bench_start_dtma "$port" DTMA_LOG_LEVEL=warning AGENTOPIA_API_BASE_URL="https://127.0.0.1:$(head -n 1 "$receiver/port")" \
+bench_start_dtma "$port" DTMA_LOG_LEVEL=warning AGENTOPIA_API_BASE_URL="https://127.0.0.1:$CONTROL_PLANE_PORT" \
     DTMA_BEARER_TOKEN=droplet-token-for-tests DTMA_CONTROL_PLANE_CA_FILE="$receiver/ca.pem" DTMA_HEARTBEAT_INTERVAL_SECONDS=1
 dtma_pid=$DTMA_PID
 # How many heartbeats said the engine was unreachable.

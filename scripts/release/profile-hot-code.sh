@@ -25,17 +25,15 @@ scripts/test-images.sh
 bench_build
 
 work=$(mktemp -d)
-trap 'bench_cleanup; cp "$work/valgrind.log" "$work/callgrind.out" /tmp/ 2>/dev/null; rm -rf "$work"' EXIT
+trap 'bench_cleanup; rm -rf "$work"' EXIT
 # valgrind cannot read the toolchain's DWARF; it needs only the symbol table.
 strip --strip-debug -o "$work/dtma" .build/release/dtma
 
-python3 Tests/Support/Fixtures/control_plane.py "$work" >"$work/port" &
-bench_pids+=("$!")
-for _ in $(seq 100); do [ -s "$work/port" ] && break; sleep 0.1; done
+bench_start_control_plane "$work"
 
 log "dtma under callgrind (slow: about 50 times)"
 env BACKEND_TO_DTMA_API_KEY="$BENCH_KEY" DTMA_PORT="$port" DTMA_LISTEN_ADDRESS=127.0.0.1 DTMA_LOG_LEVEL=info \
-    AGENTOPIA_API_BASE_URL="https://127.0.0.1:$(head -1 "$work/port")" DTMA_BEARER_TOKEN=droplet-token-for-tests \
+    AGENTOPIA_API_BASE_URL="https://127.0.0.1:$CONTROL_PLANE_PORT" DTMA_BEARER_TOKEN=droplet-token-for-tests \
     DTMA_CONTROL_PLANE_CA_FILE="$work/ca.pem" DTMA_HEARTBEAT_INTERVAL_SECONDS=1 \
     valgrind --tool=callgrind --demangle=no --dump-instr=yes --callgrind-out-file="$work/callgrind.out" \
     "$work/dtma" serve --env-file /nonexistent >/dev/null 2>"$work/valgrind.log" &

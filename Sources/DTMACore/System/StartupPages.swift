@@ -25,8 +25,8 @@ public enum StartupPages {
 
     /// Releases the start-up pages of this process; returns the kilobytes no longer resident.
     @discardableResult
-    public static func release(smapsPath: String = "/proc/self/smaps") -> Int {
-        guard let text = readWhole(smapsPath) else { return 0 }
+    public static func release() -> Int {
+        guard let text = ProcFile.read("/proc/self/smaps") else { return 0 }
         var released = 0
         for mapping in parse(text) where mapping.isReleasable {
             #if canImport(Glibc)
@@ -36,27 +36,6 @@ public enum StartupPages {
             #endif
         }
         return released
-    }
-
-    /// Reads to the end: a /proc file says it is empty, and gives its text a page per read.
-    static func readWhole(_ path: String) -> String? {
-        #if canImport(Glibc)
-        let fd = open(path, O_RDONLY | O_CLOEXEC)
-        guard fd >= 0 else { return nil }
-        defer { close(fd) }
-        var bytes: [UInt8] = []
-        var chunk = [UInt8](repeating: 0, count: 65536)
-        while true {
-            let count = chunk.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
-            if count < 0, errno == EINTR { continue }
-            guard count >= 0 else { return nil }
-            if count == 0 { break }
-            bytes += chunk[..<count]
-        }
-        return String(decoding: bytes, as: UTF8.self)
-        #else
-        return nil
-        #endif
     }
 
     /// `/proc/PID/smaps`: a header line per mapping (`start-end perms offset dev inode [path]`), then `Key: value kB` lines.

@@ -47,7 +47,7 @@ public struct SystemReader: Sendable {
     }
 
     mutating func cpuLoadPercent() -> Double {
-        guard let text = try? String(contentsOfFile: "\(procRoot)/stat", encoding: .utf8),
+        guard let text = ProcFile.read("\(procRoot)/stat"),
             let line = text.split(separator: "\n").first(where: { $0.hasPrefix("cpu ") })
         else { return 0 }
         let fields = line.split(separator: " ").dropFirst().compactMap { UInt64($0) }
@@ -62,7 +62,7 @@ public struct SystemReader: Sendable {
 
     func memory() -> SystemSnapshot.Memory {
         var kilobytes: [Substring: Int64] = [:]
-        if let text = try? String(contentsOfFile: "\(procRoot)/meminfo", encoding: .utf8) {
+        if let text = ProcFile.read("\(procRoot)/meminfo") {
             for line in text.split(separator: "\n") {
                 let parts = line.split(separator: " ", omittingEmptySubsequences: true)
                 if parts.count >= 2, let value = Int64(parts[1]) { kilobytes[parts[0].dropLast()] = value }
