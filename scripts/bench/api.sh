@@ -30,7 +30,7 @@ measure() {
     local name=$1 url=$2 out
     out=$(wrk -t1 -c4 -d"${seconds}s" --latency -H "Authorization: Bearer $key" "$url")
     echo "$out" | awk -v name="$name" '
-        /^ +50%/ { p50 = $2 } /^ +99%/ { p99 = $2 } /^ +Latency / { max = $4 } /^Requests\/sec/ { rps = $2 }
+        /^ +50%/ { p50 = $2 } /^ +99%/ { p99 = $2 } /^ +Latency +[0-9]/ { max = $4 } /^Requests\/sec/ { rps = $2 }
         /Non-2xx/ { bad = $NF }
         END { printf "%-26s p50 %-9s p99 %-9s max %-9s %10s req/s %s\n", name, p50, p99, max, rps, (bad ? "non-2xx: " bad : "") }'
 }
