@@ -10,7 +10,7 @@ import NIOPosix
 /// One loop, not one per core. Every task queued on a loop waits while the kernel leaves that
 /// loop's thread waiting, and with two loops on two cores it did: a hundred containerd-shims
 /// waking at once kept a runnable loop thread off the CPU for 256 ms, and `/health` under load
-/// stalled 200–700 ms; with one loop the worst answer in the same test took 20 ms. A daemon that
+/// stalled 200–700 ms; with one loop no answer in the same test took 20 ms. A daemon that
 /// manages tools should leave the other cores to them anyway.
 ///
 /// Call first thing in the process; later calls return the first answer. Nothing may block a

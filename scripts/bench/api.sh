@@ -24,8 +24,8 @@ dtma_pid=$DTMA_PID
 key=$BENCH_KEY
 
 # wrk prints latency percentiles with --latency; keep p50, p99, the slowest answer and req/s.
-# The last run (/health) falls about 15-25 s after the 100 containers started, when their
-# containerd-shims wake together: the slowest answer is the one an agent sharing its cores meets.
+# The last run (/health) overlaps the seconds, some 20-30 s after a container starts, when the 100
+# containers' containerd-shims wake together: its slowest answer is what sharing the cores costs.
 measure() {
     local name=$1 url=$2 out
     out=$(wrk -t1 -c4 -d"${seconds}s" --latency -H "Authorization: Bearer $key" "$url")
