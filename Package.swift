@@ -75,10 +75,13 @@ let package = Package(
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
             ]
         ),
+        // glibc's malloc_trim, for giving a flood's memory back.
+        .target(name: "CMalloc"),
         // The domain: tool specs, the tool manager, the state model, configuration, system figures.
         .target(
             name: "DTMACore",
             dependencies: [
+                "CMalloc",
                 "DockerEngine",
                 "HTTP1Client",
                 "ControlPlane",
@@ -95,6 +98,9 @@ let package = Package(
             dependencies: [
                 "DTMACore",
                 .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdCore", package: "hummingbird"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
                 .product(name: "NIOHTTPTypes", package: "swift-nio-extras"),
             ]
         ),

@@ -13,10 +13,14 @@ public enum DTMAServer {
         let router = Router(context: DTMARequestContext.self)
         let api = ToolAPI(manager: manager, state: state, metrics: metrics, config: config, version: version)
         APIRoutes.register(on: router, api: api, config: config)
+        let admission = ConnectionAdmission(
+            limits: .init(total: config.maxConnections, perPeer: config.maxConnectionsPerPeer), onQuiet: { HeapTrim.now() })
+        let limits = ConnectionLimits(
+            maxHeadBytes: config.maxRequestHeadBytes, headTimeout: .seconds(config.requestHeadTimeout.components.seconds),
+            bodyTimeout: .seconds(config.requestBodyTimeout.components.seconds))
         return Application(
             router: router,
-            server: .http1(configuration: .init(
-                additionalChannelHandlers: [RequestHeadDeadline(limit: .seconds(config.requestHeadTimeout.components.seconds))])),
+            server: GuardedHTTP1Channel.builder(limits: limits, admission: admission),
             configuration: .init(address: .hostname(config.listenHost, port: config.listenPort), serverName: "dtma"),
             onServerRunning: { channel in await onListening(channel.localAddress?.port ?? config.listenPort) },
             logger: logger)

@@ -31,6 +31,20 @@ public struct DTMAConfig: Sendable {
     public var metricsRequireKey: Bool
     /// How long a connection may take to send a request's head (slowloris, idle keep-alive).
     public var requestHeadTimeout: Duration
+    /// How long a request's body may take to arrive once its head has (`DTMA_REQUEST_BODY_TIMEOUT_SECONDS`).
+    public var requestBodyTimeout: Duration
+    /// The longest request head, request line and header fields together (`DTMA_MAX_REQUEST_HEAD_BYTES`).
+    public var maxRequestHeadBytes: Int
+    /// Open connections to the API, in all and from one address (`DTMA_MAX_CONNECTIONS[_PER_PEER]`).
+    public var maxConnections: Int
+    public var maxConnectionsPerPeer: Int
+    /// Log streams (`GET /tools/{name}/logs`) served at once (`DTMA_MAX_LOG_STREAMS`).
+    public var maxLogStreams: Int
+    /// Server-sent event streams (`GET /events`) served at once (`DTMA_MAX_EVENT_STREAMS`).
+    public var maxEventStreams: Int
+    /// Bytes a streaming answer may hold for a client that reads slower than it is fed
+    /// (`DTMA_STREAM_BUFFER_BYTES`); past it the client is cut off.
+    public var streamBufferBytes: Int
     /// Things worth a warning line at start-up (never containing a secret).
     public var warnings: [String]
 
@@ -115,21 +129,23 @@ public struct DTMAConfig: Sendable {
             throw LoadError.invalidValue(name: "DTMA_HEARTBEAT_MAX_BACKOFF_SECONDS", reason: "'\(backoffText)' is not between 0.1 and 3600")
         }
         heartbeatMaxBackoff = .milliseconds(Int(backoff * 1000))
-        let stopText = values["DTMA_STOP_TIMEOUT_SECONDS"] ?? "10"
-        guard let stop = Int(stopText), (0...300).contains(stop) else {
-            throw LoadError.invalidValue(name: "DTMA_STOP_TIMEOUT_SECONDS", reason: "'\(stopText)' is not between 0 and 300")
+        func integer(_ name: String, default fallback: Int, in range: ClosedRange<Int>) throws -> Int {
+            let text = values[name] ?? String(fallback)
+            guard let value = Int(text), range.contains(value) else {
+                throw LoadError.invalidValue(name: name, reason: "'\(text)' is not a whole number between \(range.lowerBound) and \(range.upperBound)")
+            }
+            return value
         }
-        stopTimeoutSeconds = stop
-        let relistText = values["DTMA_RELIST_INTERVAL_SECONDS"] ?? "30"
-        guard let relist = Int(relistText), (1...3600).contains(relist) else {
-            throw LoadError.invalidValue(name: "DTMA_RELIST_INTERVAL_SECONDS", reason: "'\(relistText)' is not between 1 and 3600")
-        }
-        relistInterval = .seconds(relist)
-        let headText = values["DTMA_REQUEST_HEAD_TIMEOUT_SECONDS"] ?? "20"
-        guard let head = Int(headText), (1...300).contains(head) else {
-            throw LoadError.invalidValue(name: "DTMA_REQUEST_HEAD_TIMEOUT_SECONDS", reason: "'\(headText)' is not between 1 and 300")
-        }
-        requestHeadTimeout = .seconds(head)
+        stopTimeoutSeconds = try integer("DTMA_STOP_TIMEOUT_SECONDS", default: 10, in: 0...300)
+        relistInterval = .seconds(try integer("DTMA_RELIST_INTERVAL_SECONDS", default: 30, in: 1...3600))
+        requestHeadTimeout = .seconds(try integer("DTMA_REQUEST_HEAD_TIMEOUT_SECONDS", default: 20, in: 1...300))
+        requestBodyTimeout = .seconds(try integer("DTMA_REQUEST_BODY_TIMEOUT_SECONDS", default: 30, in: 1...600))
+        maxRequestHeadBytes = try integer("DTMA_MAX_REQUEST_HEAD_BYTES", default: 8192, in: 1024...65536)
+        maxConnections = try integer("DTMA_MAX_CONNECTIONS", default: 1024, in: 1...65536)
+        maxConnectionsPerPeer = try integer("DTMA_MAX_CONNECTIONS_PER_PEER", default: 128, in: 1...65536)
+        maxLogStreams = try integer("DTMA_MAX_LOG_STREAMS", default: 8, in: 1...1024)
+        maxEventStreams = try integer("DTMA_MAX_EVENT_STREAMS", default: 16, in: 1...1024)
+        streamBufferBytes = try integer("DTMA_STREAM_BUFFER_BYTES", default: 4 << 20, in: (64 << 10)...(256 << 20))
         let metricsText = values["DTMA_METRICS_REQUIRE_KEY"] ?? "1"
         guard ["0", "1", "true", "false"].contains(metricsText.lowercased()) else {
             throw LoadError.invalidValue(name: "DTMA_METRICS_REQUIRE_KEY", reason: "'\(metricsText)' is not 1 or 0")

@@ -1,0 +1,3 @@
+// glibc's malloc extensions (malloc_trim), which Swift's Glibc module does not bring in.
+#pragma once
+#include <malloc.h>

@@ -1,0 +1,143 @@
+import DTMATestSupport
+import Foundation
+import NIOCore
+import NIOPosix
+import Testing
+
+/// A raw TCP connection to dtma, from a chosen loopback address, for what an HTTP client will not send.
+struct RawConnection {
+    let channel: NIOAsyncChannel<ByteBuffer, ByteBuffer>
+
+    static func open(port: Int, from source: String = "127.0.0.1") async throws -> RawConnection {
+        let channel = try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+            .bind(to: try SocketAddress(ipAddress: source, port: 0))
+            .connect(host: "127.0.0.1", port: port) { channel in
+                channel.eventLoop.makeCompletedFuture { try NIOAsyncChannel<ByteBuffer, ByteBuffer>(wrappingChannelSynchronously: channel) }
+            }
+        return RawConnection(channel: channel)
+    }
+
+    /// A kept-alive connection that has been served once (so dtma has surely counted it) and then
+    /// only holds its slot; close it when done.
+    static func idle(port: Int, from source: String) async throws -> any Channel {
+        let answered = MultiThreadedEventLoopGroup.singleton.any().makePromise(of: String.self)
+        let channel = try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+            .bind(to: try SocketAddress(ipAddress: source, port: 0))
+            .channelInitializer { $0.pipeline.addHandler(FirstAnswer(promise: answered)) }
+            .connect(host: "127.0.0.1", port: port).get()
+        try await channel.writeAndFlush(ByteBuffer(string: "GET /health HTTP/1.1\r\nHost: a\r\n\r\n"))
+        let answer = try await answered.futureResult.get()
+        #expect(answer.hasPrefix("HTTP/1.1 200 "), "the idle connection was served")
+        return channel
+    }
+
+    private final class FirstAnswer: ChannelInboundHandler, Sendable {
+        typealias InboundIn = ByteBuffer
+        let promise: EventLoopPromise<String>
+        init(promise: EventLoopPromise<String>) { self.promise = promise }
+        func channelRead(context: ChannelHandlerContext, data: NIOAny) { promise.succeed(String(buffer: unwrapInboundIn(data))) }
+        func channelInactive(context: ChannelHandlerContext) { promise.fail(ChannelError.eof) }
+    }
+
+    /// Writes `bytes`, then reads until the server closes (or `within` passes: nil then).
+    func send(_ bytes: String, thenReadFor within: Duration = .seconds(10)) async throws -> String? {
+        try await channel.executeThenClose { inbound, outbound in
+            if !bytes.isEmpty { try await outbound.write(ByteBuffer(string: bytes)) }
+            return try await withThrowingTaskGroup(of: String?.self) { group in
+                group.addTask {
+                    var text = ""
+                    do {
+                        for try await chunk in inbound { text += String(buffer: chunk) }
+                    } catch {}  // a reset after the answer is still a close
+                    return text
+                }
+                group.addTask {
+                    try await Task.sleep(for: within)
+                    return nil
+                }
+                defer { group.cancelAll() }
+                return try await group.next() ?? nil
+            }
+        }
+    }
+}
+
+@Suite("API listener limits", .requiresEngine, .serialized)
+struct ListenerLimitsTests {
+    @Test("a request head over the limit gets 431 and the connection is closed")
+    func longHead() async throws {
+        try await withLiveDTMA { dtma, _ in
+            let connection = try await RawConnection.open(port: dtma.port)
+            let answer = try await connection.send("GET /health?" + String(repeating: "a", count: 20_000))
+            let text = try #require(answer, "closed, not left open")
+            #expect(text.hasPrefix("HTTP/1.1 431 "))
+            #expect(text.contains(#""code":"head_too_large""#))
+            #expect(try await dtma.call("GET", "/health").status == 200)
+        }
+    }
+
+    @Test("a long header field is refused the same way, before the key is checked")
+    func longHeaderField() async throws {
+        try await withLiveDTMA { dtma, _ in
+            let connection = try await RawConnection.open(port: dtma.port)
+            let answer = try await connection.send("GET /status HTTP/1.1\r\nHost: a\r\nX-Filler: \(String(repeating: "b", count: 9000))\r\n\r\n")
+            #expect(answer?.hasPrefix("HTTP/1.1 431 ") == true)
+        }
+    }
+
+    @Test("a head just under the limit is served")
+    func headUnderLimit() async throws {
+        try await withLiveDTMA { dtma, _ in
+            let filler = String(repeating: "b", count: 7000)
+            let answer = try await dtma.call("GET", "/health", extraHeaders: [("X-Filler", filler)])
+            #expect(answer.status == 200)
+        }
+    }
+
+    @Test("one address past its connection cap gets 503 at once; another address and a freed slot are served")
+    func perPeerCap() async throws {
+        try await withLiveDTMA(environment: ["DTMA_MAX_CONNECTIONS_PER_PEER": "4"]) { dtma, _ in
+            var idle: [any Channel] = []
+            for _ in 0..<4 { idle.append(try await RawConnection.idle(port: dtma.port, from: "127.0.0.2")) }
+            let extra = try await RawConnection.open(port: dtma.port, from: "127.0.0.2")
+            let refused = try #require(try await extra.send("", thenReadFor: .seconds(5)), "the extra connection is closed at once")
+            #expect(refused.hasPrefix("HTTP/1.1 503 "))
+            #expect(refused.contains(#""code":"too_many_connections""#))
+            #expect(try await dtma.call("GET", "/health").status == 200, "127.0.0.1 has its own slots")
+            try await idle.removeFirst().close()
+            let slotFreed = try await eventually {
+                let again = try await RawConnection.open(port: dtma.port, from: "127.0.0.2")
+                return try await again.send("GET /health HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n")?.hasPrefix("HTTP/1.1 200 ") == true
+            }
+            #expect(slotFreed)
+            for connection in idle { try? await connection.close() }
+        }
+    }
+
+    @Test("past the total cap every address is refused")
+    func totalCap() async throws {
+        try await withLiveDTMA(environment: ["DTMA_MAX_CONNECTIONS": "3"]) { dtma, _ in
+            var idle: [any Channel] = []
+            for source in ["127.0.0.3", "127.0.0.4", "127.0.0.5"] { idle.append(try await RawConnection.idle(port: dtma.port, from: source)) }
+            let probe = try await RawConnection.open(port: dtma.port, from: "127.0.0.6")
+            #expect(try await probe.send("", thenReadFor: .seconds(5))?.hasPrefix("HTTP/1.1 503 ") == true)
+            for connection in idle { try? await connection.close() }
+            let servedAgain = try await eventually { try await dtma.call("GET", "/health").status == 200 }
+            #expect(servedAgain)
+        }
+    }
+
+    @Test("an authenticated request whose body stalls is closed after the body deadline")
+    func slowBody() async throws {
+        try await withLiveDTMA(environment: ["DTMA_REQUEST_BODY_TIMEOUT_SECONDS": "1"]) { dtma, _ in
+            let connection = try await RawConnection.open(port: dtma.port)
+            let started = ContinuousClock.now
+            let answer = try await connection.send(
+                "POST /tools HTTP/1.1\r\nHost: a\r\nAuthorization: Bearer \(LiveDTMA.key)\r\nContent-Type: application/json\r\n"
+                    + "Content-Length: 1000\r\n\r\n{\"dockerImageUrl\":", thenReadFor: .seconds(15))
+            #expect(answer != nil, "closed by dtma")
+            #expect(answer?.hasPrefix("HTTP/1.1 2") != true, "never served")
+            #expect(ContinuousClock.now - started < .seconds(10), "closed after about 1 s, not held")
+        }
+    }
+}
