@@ -146,7 +146,9 @@ let package = Package(
             name: "DTMAServerTests",
             dependencies: [
                 "DTMAServer", "DTMACore", "HTTP1Client", "DTMATestSupport",
+                .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOEmbedded", package: "swift-nio"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),

@@ -17,6 +17,13 @@ struct APIError: Error, Sendable {
         status: .unauthorized, code: "unauthorized", message: "missing or invalid bearer token",
         headers: [.wwwAuthenticate: "Bearer realm=\"dtma\""])
 
+    /// Over the cap of streams served at once (`kind`: "log", "event").
+    static func tooManyStreams(_ kind: String, limit: Int) -> APIError {
+        APIError(
+            status: .tooManyRequests, code: "too_many_streams", message: "\(limit) \(kind) streams are being served, the most at once; try again later",
+            headers: [.retryAfter: "5"])
+    }
+
     static func missingInstance() -> APIError {
         APIError(status: .badRequest, code: "missing_field", message: "instanceNameOnToolbox is required", field: "instanceNameOnToolbox")
     }

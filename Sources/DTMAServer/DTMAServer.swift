@@ -11,7 +11,10 @@ public enum DTMAServer {
         onListening: @escaping @Sendable (Int) async -> Void = { _ in }
     ) -> some ApplicationProtocol {
         let router = Router(context: DTMARequestContext.self)
-        let api = ToolAPI(manager: manager, state: state, metrics: metrics, config: config, version: version)
+        let api = ToolAPI(
+            manager: manager, state: state, metrics: metrics, config: config, version: version,
+            logStreams: BoundedCount(limit: config.maxLogStreams), eventStreams: BoundedCount(limit: config.maxEventStreams),
+            streamBounds: StreamBounds(bufferBytes: config.streamBufferBytes))
         APIRoutes.register(on: router, api: api, config: config)
         let admission = ConnectionAdmission(
             limits: .init(total: config.maxConnections, perPeer: config.maxConnectionsPerPeer), onQuiet: { HeapTrim.now() })

@@ -13,26 +13,41 @@ extension ToolAPI {
     @Sendable func logs(_ request: Request, context: DTMARequestContext) async throws -> Response {
         let instance = try await instanceName(request, context: context)
         let query = try Self.logQuery(request.uri.queryParameters)
+        guard let slot = logStreams.slot() else { throw APIError.tooManyStreams("log", limit: logStreams.limit) }
         let lines = try await manager.logs(instance, query: query)
         guard query.follow else {
-            var collected: [ToolLogLine] = []
-            for try await line in lines { collected.append(line) }
+            let collected = try await ToolLogTail.collect(lines, budgetBytes: streamBounds.bufferBytes)
+            withExtendedLifetime(slot) {}
             struct Logs: Encodable {
                 var instanceName: String
                 var lines: [ToolLogLine]
-                enum CodingKeys: String, CodingKey { case instanceName = "instance_name_on_toolbox", lines }
+                var truncated: Bool
+                enum CodingKeys: String, CodingKey { case instanceName = "instance_name_on_toolbox", lines, truncated }
             }
-            return Response.json(.ok, Envelope(message: "\(collected.count) lines", data: Logs(instanceName: instance, lines: collected)))
+            let message = collected.dropped == 0
+                ? "\(collected.lines.count) lines"
+                : "\(collected.lines.count) lines (the \(collected.dropped) older lines asked for are over \(streamBounds.bufferBytes) bytes)"
+            return Response.json(
+                .ok, Envelope(message: message, data: Logs(instanceName: instance, lines: collected.lines, truncated: collected.dropped > 0)))
         }
+        let (bounds, channel, logger) = (streamBounds, context.channel, context.logger)
         return Response(
             status: .ok, headers: [.contentType: "application/x-ndjson", .cacheControl: "no-store"],
             body: ResponseBody { writer in
-                let encoder = JSONEncoder()
-                try await Self.pump(lines, keepAlive: (Self.followKeepAlive, "\n"), into: &writer) { line in
-                    var bytes = try encoder.encode(line)
-                    bytes.append(0x0A)
-                    return ByteBuffer(bytes: bytes)
+                try await Self.untilClientLeaves(request, channel: channel) {
+                    try await Self.pump(
+                        lines, keepAlive: (Self.followKeepAlive, "\n"), bounds: bounds, farewell: nil,
+                        channel: channel, logger: logger, into: &writer
+                    ) {
+                        let encoder = JSONEncoder()
+                        return { line in
+                            var bytes = try encoder.encode(line)
+                            bytes.append(0x0A)
+                            return ByteBuffer(bytes: bytes)
+                        }
+                    }
                 }
+                withExtendedLifetime(slot) {}
                 try await writer.finish(nil)
             })
     }
@@ -73,49 +88,27 @@ extension ToolAPI {
     static let eventsKeepAlive = Duration.seconds(15)
 
     @Sendable func events(_ request: Request, context: DTMARequestContext) async throws -> Response {
+        guard let slot = eventStreams.slot() else { throw APIError.tooManyStreams("event", limit: eventStreams.limit) }
         let events = state.toolEvents()
+        let farewell = "event: overflow\ndata: \(streamBounds.farewellJSON)\n\n"
+        let (bounds, channel, logger) = (streamBounds, context.channel, context.logger)
         return Response(
             status: .ok, headers: [.contentType: "text/event-stream", .cacheControl: "no-store"],
             body: ResponseBody { writer in
                 try await writer.write(ByteBuffer(string: ": dtma tool events\n\n"))
-                let encoder = JSONEncoder()
-                try await Self.pump(events, keepAlive: (Self.eventsKeepAlive, ": keep-alive\n\n"), into: &writer) { event in
-                    ByteBuffer(string: "event: \(event.event)\ndata: \(String(decoding: try encoder.encode(event), as: UTF8.self))\n\n")
-                }
-                try await writer.finish(nil)
-            })
-    }
-}
-
-extension ToolAPI {
-    /// Writes each item of `source` as it comes, and `keepAlive.bytes` after each quiet
-    /// `keepAlive.every`, until the source ends, a write fails (the client left: the source is
-    /// cancelled, which closes what feeds it) or dtma shuts down gracefully.
-    static func pump<Source: AsyncSequence & Sendable>(
-        _ source: Source, keepAlive: (every: Duration, bytes: String), into writer: inout some ResponseBodyWriter,
-        encode: (Source.Element) throws -> ByteBuffer
-    ) async throws where Source.Element: Sendable {
-        // A client more than 1024 items behind loses the oldest: memory stays bounded whatever it does.
-        let (merged, feed) = AsyncStream.makeStream(of: Source.Element?.self, bufferingPolicy: .bufferingNewest(1024))
-        try await withGracefulShutdownHandler {
-            try await withThrowingTaskGroup(of: Void.self) { group in
-                group.addTask {
-                    defer { feed.finish() }
-                    for try await item in source { feed.yield(item) }
-                }
-                group.addTask {
-                    while true {
-                        try await Task.sleep(for: keepAlive.every)
-                        feed.yield(nil)
+                try await Self.untilClientLeaves(request, channel: channel) {
+                    try await Self.pump(
+                        events, keepAlive: (Self.eventsKeepAlive, ": keep-alive\n\n"), bounds: bounds, farewell: ByteBuffer(string: farewell),
+                        channel: channel, logger: logger, into: &writer
+                    ) {
+                        let encoder = JSONEncoder()
+                        return { event in
+                            ByteBuffer(string: "event: \(event.event)\ndata: \(String(decoding: try encoder.encode(event), as: UTF8.self))\n\n")
+                        }
                     }
                 }
-                defer { group.cancelAll() }
-                for await item in merged {
-                    try await writer.write(try item.map(encode) ?? ByteBuffer(string: keepAlive.bytes))
-                }
-            }
-        } onGracefulShutdown: {
-            feed.finish()
-        }
+                withExtendedLifetime(slot) {}
+                try await writer.finish(nil)
+            })
     }
 }

@@ -12,6 +12,10 @@ struct ToolAPI: Sendable {
     let config: DTMAConfig
     let version: String
     let statusCache = StatusCache()
+    /// Log and event streams served at once, and what each may queue for a slow client.
+    let logStreams: BoundedCount
+    let eventStreams: BoundedCount
+    let streamBounds: StreamBounds
 
     // MARK: Tools
 

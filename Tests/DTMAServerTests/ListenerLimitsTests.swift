@@ -20,15 +20,20 @@ struct RawConnection {
     /// A kept-alive connection that has been served once (so dtma has surely counted it) and then
     /// only holds its slot; close it when done.
     static func idle(port: Int, from source: String) async throws -> any Channel {
+        let (channel, answer) = try await held(port: port, from: source, request: "GET /health HTTP/1.1\r\nHost: a\r\n\r\n")
+        #expect(answer.hasPrefix("HTTP/1.1 200 "), "the idle connection was served")
+        return channel
+    }
+
+    /// Sends `request` and returns the first bytes of the answer, the connection left open.
+    static func held(port: Int, from source: String = "127.0.0.1", request: String) async throws -> (any Channel, String) {
         let answered = MultiThreadedEventLoopGroup.singleton.any().makePromise(of: String.self)
         let channel = try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
             .bind(to: try SocketAddress(ipAddress: source, port: 0))
             .channelInitializer { $0.pipeline.addHandler(FirstAnswer(promise: answered)) }
             .connect(host: "127.0.0.1", port: port).get()
-        try await channel.writeAndFlush(ByteBuffer(string: "GET /health HTTP/1.1\r\nHost: a\r\n\r\n"))
-        let answer = try await answered.futureResult.get()
-        #expect(answer.hasPrefix("HTTP/1.1 200 "), "the idle connection was served")
-        return channel
+        try await channel.writeAndFlush(ByteBuffer(string: request))
+        return (channel, try await answered.futureResult.get())
     }
 
     private final class FirstAnswer: ChannelInboundHandler, Sendable {
@@ -62,7 +67,7 @@ struct RawConnection {
     }
 }
 
-@Suite("API listener limits", .requiresEngine, .serialized)
+@Suite("API listener and stream limits", .requiresEngine, .serialized)
 struct ListenerLimitsTests {
     @Test("a request head over the limit gets 431 and the connection is closed")
     func longHead() async throws {
@@ -138,6 +143,26 @@ struct ListenerLimitsTests {
             #expect(answer != nil, "closed by dtma")
             #expect(answer?.hasPrefix("HTTP/1.1 2") != true, "never served")
             #expect(ContinuousClock.now - started < .seconds(10), "closed after about 1 s, not held")
+        }
+    }
+
+    @Test("past the cap of event streams a client gets 429 with Retry-After; a stream that ends frees its slot")
+    func eventStreamCap() async throws {
+        try await withLiveDTMA(environment: ["DTMA_MAX_EVENT_STREAMS": "1"]) { dtma, _ in
+            let request = "GET /events HTTP/1.1\r\nHost: a\r\nAuthorization: Bearer \(LiveDTMA.key)\r\n\r\n"
+            let (first, answer) = try await RawConnection.held(port: dtma.port, request: request)
+            #expect(answer.hasPrefix("HTTP/1.1 200 "))
+            let refused = try await dtma.call("GET", "/events")
+            #expect(refused.status == 429)
+            #expect(refused.code == "too_many_streams")
+            #expect(refused.headers["Retry-After"] == "5")
+            try await first.close()
+            let slotBack = try await eventually {
+                let (again, answer) = try await RawConnection.held(port: dtma.port, request: request)
+                try? await again.close()
+                return answer.hasPrefix("HTTP/1.1 200 ")
+            }
+            #expect(slotBack)
         }
     }
 }

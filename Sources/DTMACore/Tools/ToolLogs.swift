@@ -78,6 +78,36 @@ public struct ToolLogStream: AsyncSequence, Sendable {
     }
 }
 
+/// The newest lines of a log that fit in a byte budget: `tail=10000` of a log of long lines is
+/// answered from a few MiB, not from the whole log held at once.
+public struct ToolLogTail: Sendable {
+    public var lines: [ToolLogLine]
+    /// Older lines that were asked for but left out.
+    public var dropped: Int
+
+    public static func collect<Lines: AsyncSequence>(_ source: Lines, budgetBytes: Int) async throws -> ToolLogTail
+    where Lines.Element == ToolLogLine {
+        var lines: [ToolLogLine] = []
+        var first = 0
+        var bytes = 0
+        for try await line in source {
+            lines.append(line)
+            bytes += line.encodedSizeEstimate
+            while bytes > budgetBytes, first < lines.count - 1 {  // the newest line stays, whatever its size
+                bytes -= lines[first].encodedSizeEstimate
+                lines[first] = ToolLogLine(stream: "", time: nil, line: "")  // its text freed now
+                first += 1
+            }
+        }
+        return ToolLogTail(lines: Array(lines[first...]), dropped: first)
+    }
+}
+
+extension ToolLogLine {
+    /// About the bytes of this line in a JSON answer (its text, and the field names around it).
+    var encodedSizeEstimate: Int { line.utf8.count + (time?.utf8.count ?? 0) + 48 }
+}
+
 extension ToolManager {
     /// The logs of a managed tool's container; `notManaged` for any other name.
     public func logs(_ instance: String, query: ToolLogQuery) async throws -> ToolLogStream {
