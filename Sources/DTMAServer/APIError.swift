@@ -2,6 +2,7 @@ import DTMACore
 import DockerEngine
 import FoundationEssentials
 import Hummingbird
+import NIOHTTP1
 
 /// Every failure the API reports, as a status and the contract's JSON body:
 /// `{"success": false, "error": "<words>", "code": "<machine code>", "field": "<field>"}`
@@ -37,6 +38,10 @@ struct APIError: Error, Sendable {
             return APIError(status: error.code == .tooLarge ? .contentTooLarge : .badRequest, code: error.code.rawValue, message: error.message, field: error.field)
         case let error as ToolError:
             return from(error)
+        case is HTTPParserError:
+            // A request body NIO's decoder could not read: a chunk size that overflows, a connection
+            // closed before its Content-Length. The sender's fault, not dtma's.
+            return APIError(status: .badRequest, code: "malformed_request", message: "the request body is malformed or incomplete")
         case let error as any HTTPResponseError:
             // Hummingbird's own: unknown route, wrong method, body over the limit (NIOTooManyBytesError), …
             switch error.status {

@@ -17,7 +17,11 @@ public enum DTMAServer {
             streamBounds: StreamBounds(bufferBytes: config.streamBufferBytes))
         APIRoutes.register(on: router, api: api, config: config)
         let admission = ConnectionAdmission(
-            limits: .init(total: config.maxConnections, perPeer: config.maxConnectionsPerPeer), onQuiet: { HeapTrim.now() })
+            limits: .init(total: config.maxConnections, perPeer: config.maxConnectionsPerPeer), onQuiet: {
+                // A burst (a flood) is over: its heap and the code pages only it touched go back.
+                HeapTrim.now()
+                StartupPages.release()
+            })
         let limits = ConnectionLimits(
             maxHeadBytes: config.maxRequestHeadBytes, headTimeout: .seconds(config.requestHeadTimeout.components.seconds),
             bodyTimeout: .seconds(config.requestBodyTimeout.components.seconds))
