@@ -1,18 +1,18 @@
 /// Reads JSON from bytes, taking out only what the caller asks for and skipping the rest without
 /// building it: a probe wants a dozen fields of replies whose bulk is tool schemas.
 /// (`JSONDecoder` spent about a tenth of a probe's CPU on these replies.)
-struct JSONScanner {
-    struct Malformed: Error {}
+public struct JSONScanner {
+    public struct Malformed: Error {}
 
     private let bytes: [UInt8]
     private var index = 0
 
-    init(_ bytes: [UInt8]) {
+    public init(_ bytes: [UInt8]) {
         self.bytes = bytes
     }
 
     /// The whole input as one value, with nothing but whitespace after it.
-    static func document<Value>(_ bytes: [UInt8], _ read: (inout JSONScanner) throws -> Value) throws -> Value {
+    public static func document<Value>(_ bytes: [UInt8], _ read: (inout JSONScanner) throws -> Value) throws -> Value {
         var scanner = JSONScanner(bytes)
         let value = try read(&scanner)
         scanner.skipWhitespace()
@@ -25,7 +25,7 @@ struct JSONScanner {
     /// Calls `member` with each key of an object; it must read or skip the value.
     /// Anything but an object is skipped, as an object with no members: then false.
     @discardableResult
-    mutating func members(_ member: (String, inout JSONScanner) throws -> Void) throws -> Bool {
+    public mutating func members(_ member: (String, inout JSONScanner) throws -> Void) throws -> Bool {
         guard try peek() == UInt8(ascii: "{") else {
             try skipValue()
             return false
@@ -53,7 +53,7 @@ struct JSONScanner {
 
     /// Calls `element` for each element of an array; it must read or skip the value.
     /// Anything but an array is skipped, as an empty array.
-    mutating func elements(_ element: (inout JSONScanner) throws -> Void) throws {
+    public mutating func elements(_ element: (inout JSONScanner) throws -> Void) throws {
         guard try peek() == UInt8(ascii: "[") else { return try skipValue() }
         index += 1
         if try peek() == UInt8(ascii: "]") {
@@ -120,7 +120,7 @@ struct JSONScanner {
 
     /// Passes over one value of any type, checking only what it must to find its end (the escapes
     /// of a skipped string are not checked).
-    mutating func skipValue() throws {
+    public mutating func skipValue() throws {
         switch try peek() {
         case UInt8(ascii: "\""): try skipString()
         case UInt8(ascii: "{"): try members { _, scanner in try scanner.skipValue() }

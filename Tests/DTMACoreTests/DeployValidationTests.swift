@@ -82,6 +82,51 @@ let refusedBodies: [RefusedBody] = [
         code: .invalidField, field: "probe.port"),
     .init(name: "probe timeout above period", body: deployBody(["probe": ["periodSeconds": 2, "timeoutSeconds": 5]]), code: .invalidField, field: "probe.timeoutSeconds"),
     .init(name: "probe path relative", body: deployBody(["probe": ["path": "mcp"]]), code: .invalidField, field: "probe.path"),
+    // Hardening issue, item 3: keys dtma does not support are refused, at any depth and in any case, and so are repeated keys.
+    .init(name: "privileged at the top", body: deployBody(["privileged": true]), code: .notSupported, field: "privileged"),
+    .init(name: "PRIVILEGED in upper case", body: deployBody(host: ["PRIVILEGED": true]), code: .notSupported, field: "baseConfigOverrideJson.HostConfig.PRIVILEGED"),
+    .init(name: "hostConfig in lower camel case", body: deployBody(override: ["hostConfig": ["Binds": ["/:/host"]]]), code: .notSupported, field: "baseConfigOverrideJson.hostConfig"),
+    .init(name: "Sysctls", body: deployBody(host: ["Sysctls": ["net.ipv4.ip_forward": "1"]]), code: .notSupported, field: "baseConfigOverrideJson.HostConfig.Sysctls"),
+    .init(name: "SecurityOpt", body: deployBody(host: ["SecurityOpt": ["seccomp=unconfined"]]), code: .notSupported, field: "baseConfigOverrideJson.HostConfig.SecurityOpt"),
+    .init(name: "CgroupParent", body: deployBody(host: ["CgroupParent": "/"]), code: .notSupported, field: "baseConfigOverrideJson.HostConfig.CgroupParent"),
+    .init(name: "DeviceRequests", body: deployBody(host: ["DeviceRequests": [["Count": -1]]]), code: .notSupported, field: "baseConfigOverrideJson.HostConfig.DeviceRequests"),
+    .init(name: "LogConfig", body: deployBody(host: ["LogConfig": ["Type": "none"]]), code: .notSupported, field: "baseConfigOverrideJson.HostConfig.LogConfig"),
+    .init(name: "Runtime", body: deployBody(host: ["Runtime": "runc"]), code: .notSupported, field: "baseConfigOverrideJson.HostConfig.Runtime"),
+    .init(name: "a key inside a port binding", body: deployBody(host: ["PortBindings": ["8080/tcp": [["HostPort": "30001", "Extra": 1]]]]), code: .notSupported, field: "baseConfigOverrideJson.HostConfig.PortBindings.8080/tcp[0].Extra"),
+    .init(name: "a key inside the restart policy", body: deployBody(host: ["RestartPolicy": ["Name": "always", "name": "no"]]), code: .notSupported, field: "baseConfigOverrideJson.HostConfig.RestartPolicy.name"),
+    .init(name: "a key inside resources", body: deployBody(["resources": ["diskGB": 1]]), code: .notSupported, field: "resources.diskGB"),
+    .init(
+        name: "a repeated top-level key",
+        body: Array(#"{"dockerImageUrl":"a/b","dockerImageUrl":"c/d","instanceNameOnToolbox":"ab","accountToolInstanceId":"x"}"#.utf8),
+        code: .invalidJSON, field: "dockerImageUrl"),
+    .init(
+        name: "a repeated HostConfig",
+        body: Array(#"{"dockerImageUrl":"a/b","instanceNameOnToolbox":"ab","accountToolInstanceId":"x","baseConfigOverrideJson":{"HostConfig":{},"HostConfig":{"Privileged":true}}}"#.utf8),
+        code: .invalidJSON, field: "baseConfigOverrideJson.HostConfig"),
+    .init(
+        name: "a repeated key spelled with an escape",
+        body: Array(#"{"dockerImageUrl":"a/b","dockerImageUrl":"c/d","instanceNameOnToolbox":"ab","accountToolInstanceId":"x"}"#.utf8),
+        code: .invalidJSON, field: "dockerImageUrl"),
+    // Item 4: capabilities only from the documented list.
+    .init(name: "SYS_NICE", body: deployBody(host: ["CapAdd": ["SYS_NICE"]]), code: .notSupported, field: "baseConfigOverrideJson.HostConfig.CapAdd[0]"),
+    .init(name: "IPC_LOCK", body: deployBody(host: ["CapAdd": ["IPC_LOCK"]]), code: .notSupported, field: "baseConfigOverrideJson.HostConfig.CapAdd[0]"),
+    .init(name: "NET_RAW", body: deployBody(host: ["CapAdd": ["NET_RAW"]]), code: .notSupported, field: "baseConfigOverrideJson.HostConfig.CapAdd[0]"),
+    .init(name: "DAC_OVERRIDE", body: deployBody(host: ["CapAdd": ["CHOWN", "DAC_OVERRIDE"]]), code: .notSupported, field: "baseConfigOverrideJson.HostConfig.CapAdd[1]"),
+    .init(name: "SETUID", body: deployBody(host: ["CapAdd": ["cap_setuid"]]), code: .notSupported, field: "baseConfigOverrideJson.HostConfig.CapAdd[0]"),
+    .init(name: "MKNOD", body: deployBody(host: ["CapAdd": ["MKNOD"]]), code: .notSupported, field: "baseConfigOverrideJson.HostConfig.CapAdd[0]"),
+    .init(name: "CHECKPOINT_RESTORE (was a 500)", body: deployBody(host: ["CapAdd": ["CHECKPOINT_RESTORE"]]), code: .notSupported, field: "baseConfigOverrideJson.HostConfig.CapAdd[0]"),
+    .init(name: "SYS_RESOURCE (was a 500)", body: deployBody(host: ["CapAdd": ["SYS_RESOURCE"]]), code: .notSupported, field: "baseConfigOverrideJson.HostConfig.CapAdd[0]"),
+    // Item 5: Docker's reference grammar; image IDs only whole.
+    .init(name: "image ../x", body: deployBody(["dockerImageUrl": "../x"]), code: .invalidField, field: "dockerImageUrl"),
+    .init(name: "image ..:5000/x", body: deployBody(["dockerImageUrl": "..:5000/x"]), code: .invalidField, field: "dockerImageUrl"),
+    .init(name: "image ID prefix with sha256:", body: deployBody(["dockerImageUrl": "sha256:1672ae7c9fdf"]), code: .invalidField, field: "dockerImageUrl"),
+    .init(name: "registry port with a sign", body: deployBody(["dockerImageUrl": "registry.local:+5000/x"]), code: .invalidField, field: "dockerImageUrl"),
+    // Item 6: host ports in plain digits, and never the engine's.
+    .init(name: "host port +31104", body: deployBody(host: ["PortBindings": ["8080/tcp": [["HostPort": "+31104"]]]]), code: .invalidField, field: "baseConfigOverrideJson.HostConfig.PortBindings.8080/tcp.HostPort"),
+    .init(name: "host port 031105", body: deployBody(host: ["PortBindings": ["8080/tcp": [["HostPort": "031105"]]]]), code: .invalidField, field: "baseConfigOverrideJson.HostConfig.PortBindings.8080/tcp.HostPort"),
+    .init(name: "host port 2375", body: deployBody(host: ["PortBindings": ["8080/tcp": [["HostPort": "2375"]]]]), code: .invalidField, field: "baseConfigOverrideJson.HostConfig.PortBindings.8080/tcp.HostPort"),
+    .init(name: "host port 2376", body: deployBody(host: ["PortBindings": ["8080/tcp": [["HostPort": "2376"]]]]), code: .invalidField, field: "baseConfigOverrideJson.HostConfig.PortBindings.8080/tcp.HostPort"),
+    .init(name: "container port +8080", body: deployBody(host: ["PortBindings": ["+8080/tcp": [["HostPort": "30001"]]]]), code: .invalidField, field: "baseConfigOverrideJson.HostConfig.PortBindings.+8080/tcp"),
 ]
 
 @Suite("Deploy request validation")
@@ -151,6 +196,24 @@ struct DeployValidationTests {
             #expect(error.field == testCase.field)
             #expect(!error.message.contains("abc"), "no Env value in an error")
         }
+    }
+
+    @Test("what the control plane sends is still accepted: a null override, every field dtma reads")
+    func everyKnownField() throws {
+        _ = try validate(deployBody(["baseConfigOverrideJson": NSNull(), "labels": ["team": "a"], "publicPorts": false]))
+        _ = try validate(deployBody(
+            ["resources": ["memoryMB": 256, "cpus": 0.5, "pids": 128], "probe": ["transport": "none", "action": "report"]],
+            override: ["Cmd": ["serve"], "Entrypoint": ["/bin/tool"], "WorkingDir": "/app", "User": "1000:1000", "Labels": ["a": "b"]],
+            host: ["ReadonlyRootfs": true, "RestartPolicy": ["Name": "always"], "NetworkMode": "bridge", "CapAdd": ["NET_BIND_SERVICE"]]))
+    }
+
+    @Test("a bare image name reaches the engine with its tag, never as an image ID prefix")
+    func explicitTag() throws {
+        let spec = try validate(deployBody(["dockerImageUrl": "1672ae7c9fdf"]))
+        #expect(spec.image == "1672ae7c9fdf", "the label keeps what was asked")
+        #expect(ContainerPlan.containerConfig(for: spec, dtmaVersion: "t").image == "1672ae7c9fdf:latest")
+        let id = "sha256:" + String(repeating: "ab", count: 32)
+        #expect(ContainerPlan.containerConfig(for: try validate(deployBody(["dockerImageUrl": id])), dtmaVersion: "t").image == id)
     }
 
     @Test("the spec hash changes with the spec and only with it")

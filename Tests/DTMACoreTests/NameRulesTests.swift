@@ -10,6 +10,9 @@ struct NameRulesTests {
         ("", false), ("Busybox", false), ("busybox:", false), ("-busybox", false), ("busybox-", false), ("a//b", false),
         ("a/b:t@sha256:123", false), ("busybox:tag with space", false), (String(repeating: "a", count: 256), false),
         ("a___b", false), ("a.-b", false),
+        ("../x", false), ("..:5000/x", false), ("-a.b/x", false), ("a-.b/x", false), ("host:+5000/x", false),
+        ("sha256:1672ae7c9fdf", false), ("sha256:" + String(repeating: "a", count: 64), true), (String(repeating: "a", count: 64), false),
+        ("1672ae7c9fdf", true), ("127.0.0.1:5000/dtma-test/busybox:latest", true),
     ])
     func images(reference: String, valid: Bool) {
         #expect(NameRules.isImageReference(reference) == valid)

@@ -6,7 +6,8 @@ public enum ContainerPlan {
     public static let logConfig = LogConfig(type: "json-file", config: ["max-size": "10m", "max-file": "3"])
 
     public static func containerConfig(for spec: ToolSpec, dtmaVersion: String) -> ContainerConfig {
-        var config = ContainerConfig(image: spec.image)
+        // With its tag made explicit: a bare name must never be resolved as an image ID prefix.
+        var config = ContainerConfig(image: ImageReference(parsing: spec.image)?.description ?? spec.image)
         config.env = spec.env
         config.cmd = spec.cmd
         config.entrypoint = spec.entrypoint

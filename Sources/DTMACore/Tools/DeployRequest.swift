@@ -88,7 +88,8 @@ public struct DeployRequest: Decodable, Sendable {
     }
 
     public static func decode(_ body: [UInt8]) throws(ToolSpecError) -> DeployRequest {
-        try decodeRequestBody(DeployRequest.self, from: body)
+        try DeployKeys.deployBody.audit(body)
+        return try decodeRequestBody(DeployRequest.self, from: body)
     }
 }
 

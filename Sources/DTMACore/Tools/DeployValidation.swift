@@ -13,11 +13,15 @@ public enum DeployLimits {
     public static let nanoCPUs: ClosedRange<Int64> = 10_000_000...64_000_000_000
     public static let pids: ClosedRange<Int64> = 16...32768
     public static let hostPorts: ClosedRange<Int> = 1024...65535
-    /// Capabilities that would let a container reach into the host; never added, whatever the request.
-    public static let deniedCapabilities: Set<String> = [
-        "SYS_ADMIN", "SYS_MODULE", "SYS_RAWIO", "SYS_PTRACE", "SYS_BOOT", "SYS_TIME", "DAC_READ_SEARCH",
-        "MAC_ADMIN", "MAC_OVERRIDE", "BPF", "PERFMON", "SYSLOG", "LINUX_IMMUTABLE", "NET_ADMIN", "ALL",
-    ]
+    /// Docker's own API ports (plain and TLS): a tool listening there would pass for the engine.
+    public static let engineHostPorts: Set<Int> = [2375, 2376]
+    /// The capabilities a tool may add back (every one is dropped by default): a part of Docker's
+    /// default set, each harmless inside the tool's own namespaces. Not among them, though Docker
+    /// grants them by default: NET_RAW (forged packets on the tools' network), DAC_OVERRIDE (any file
+    /// of the container whatever its mode), SETUID/SETGID and SETPCAP/SETFCAP (becoming another user,
+    /// granting capabilities), MKNOD (device nodes).
+    public static let allowedCapabilities: [String] = ["AUDIT_WRITE", "CHOWN", "FOWNER", "FSETID", "KILL", "NET_BIND_SERVICE", "SYS_CHROOT"]
+    /// Every capability Linux has, so that a typo is told apart from a refusal.
     public static let knownCapabilities: Set<String> = [
         "AUDIT_CONTROL", "AUDIT_READ", "AUDIT_WRITE", "BLOCK_SUSPEND", "BPF", "CHECKPOINT_RESTORE", "CHOWN",
         "DAC_OVERRIDE", "DAC_READ_SEARCH", "FOWNER", "FSETID", "IPC_LOCK", "IPC_OWNER", "KILL", "LEASE",
@@ -188,8 +192,10 @@ extension DeployRequest {
             let name = raw.uppercased().hasPrefix("CAP_") ? String(raw.uppercased().dropFirst(4)) : raw.uppercased()
             let field = "baseConfigOverrideJson.HostConfig.CapAdd[\(index)]"
             guard DeployLimits.knownCapabilities.contains(name) else { throw .invalid(field, "unknown capability") }
-            guard !DeployLimits.deniedCapabilities.contains(name) else {
-                throw .init(.notSupported, field: field, "\(field): \(name) would give the tool the host; dtma does not allow it")
+            guard DeployLimits.allowedCapabilities.contains(name) else {
+                throw .init(
+                    .notSupported, field: field,
+                    "\(field): dtma does not grant \(name); a tool may add only \(DeployLimits.allowedCapabilities.joined(separator: ", "))")
             }
             if !added.contains(name) { added.append(name) }
         }

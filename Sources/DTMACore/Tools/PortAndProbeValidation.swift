@@ -17,7 +17,7 @@ extension DeployRequest {
         for key in bindings.keys.sorted() {
             let at = "\(field).\(key)"
             let parts = key.split(separator: "/", omittingEmptySubsequences: false)
-            guard (1...2).contains(parts.count), let containerPort = Int(parts[0]), (1...65535).contains(containerPort) else {
+            guard (1...2).contains(parts.count), let containerPort = plainPort(parts[0]), (1...65535).contains(containerPort) else {
                 throw .invalid(at, "expected PORT or PORT/PROTOCOL, e.g. 8080/tcp")
             }
             let proto = parts.count == 2 ? String(parts[1]).lowercased() : "tcp"
@@ -44,8 +44,11 @@ extension DeployRequest {
     ) throws(ToolSpecError) -> PortPublication {
         var hostPort: Int?
         if let text = binding.hostPort, !text.isEmpty {
-            guard let port = Int(text), DeployLimits.hostPorts.contains(port) else {
-                throw .invalid("\(field).HostPort", "must be a port between 1024 and 65535")
+            guard let port = plainPort(Substring(text)), DeployLimits.hostPorts.contains(port) else {
+                throw .invalid("\(field).HostPort", "must be a port between 1024 and 65535, in plain digits")
+            }
+            guard !DeployLimits.engineHostPorts.contains(port) else {
+                throw .invalid("\(field).HostPort", "\(port) is the Docker engine's own port")
             }
             hostPort = port
         }
@@ -55,6 +58,12 @@ extension DeployRequest {
             hostIP = address
         }
         return PortPublication(containerPort: containerPort, proto: proto, hostIP: hostIP, hostPort: hostPort)
+    }
+
+    /// A port in plain digits, without sign or leading zero (`Int()` reads "+31104" and "031105").
+    static func plainPort(_ text: Substring) -> Int? {
+        guard (1...5).contains(text.utf8.count), text.utf8.allSatisfy({ (0x30...0x39).contains($0) }), text.first != "0" else { return nil }
+        return Int(text)
     }
 
     static func isIPAddress(_ text: String) -> Bool {

@@ -9,9 +9,9 @@ extension DockerEngineClient {
         return try decode([ImageSummary].self, from: try await send("GET", "/images/json", query: query))
     }
 
-    /// `GET /images/{name}/json`.
+    /// `GET /images/{name}/json`, by the reference with its tag made explicit (`ImageReference`).
     public func inspectImage(_ reference: String) async throws -> ImageInspect {
-        try decode(ImageInspect.self, from: try await send("GET", "/images/\(try imagePath(reference))/json"))
+        try decode(ImageInspect.self, from: try await send("GET", "/images/\(try imagePath(try parsed(reference).description))/json"))
     }
 
     /// `DELETE /images/{name}`.
@@ -26,7 +26,8 @@ extension DockerEngineClient {
     public func pullImageProgress(_ reference: String, auth: RegistryAuth? = nil) async throws
         -> JSONLineStream<PullProgress>
     {
-        let image = ImageReference(reference)
+        let image = try parsed(reference)
+        guard !image.isID else { throw DockerEngineError.invalidArgument("an image ID cannot be pulled") }
         var headers: [(String, String)] = []
         if let auth {
             // base64url of the JSON credentials (Engine API "Authentication").
@@ -37,6 +38,13 @@ extension DockerEngineClient {
         let query: EngineQuery = [("fromImage", image.name), ("tag", image.tagOrDigest)]
         let streamed = try await openStream("POST", "/images/create", query: query, headers: .init(headers))
         return JSONLineStream(bytes: streamed.body)
+    }
+
+    private func parsed(_ reference: String) throws -> ImageReference {
+        guard let image = ImageReference(parsing: reference) else {
+            throw DockerEngineError.invalidArgument("not an image reference in Docker's grammar")
+        }
+        return image
     }
 
     /// Pulls an image, handing each progress line to `onProgress`; throws the engine's error if the pull fails.

@@ -90,31 +90,3 @@ public struct RegistryAuth: Codable, Sendable, Equatable {
         case username, password, serverAddress = "serveraddress", identityToken = "identitytoken"
     }
 }
-
-/// `name[:tag]` or `name@digest`, split the way `POST /images/create` wants it.
-public struct ImageReference: Sendable, Equatable, CustomStringConvertible {
-    public var name: String
-    /// A tag (`latest` when none is given) or a digest (`sha256:…`).
-    public var tagOrDigest: String
-
-    public init(_ reference: String) {
-        if let at = reference.firstIndex(of: "@") {
-            name = String(reference[..<at])
-            tagOrDigest = String(reference[reference.index(after: at)...])
-            return
-        }
-        // A colon after the last slash separates the tag; one before it belongs to a registry port.
-        let lastSlash = reference.lastIndex(of: "/") ?? reference.startIndex
-        if let colon = reference[lastSlash...].lastIndex(of: ":") {
-            name = String(reference[..<colon])
-            tagOrDigest = String(reference[reference.index(after: colon)...])
-        } else {
-            name = reference
-            tagOrDigest = "latest"
-        }
-    }
-
-    public var isDigest: Bool { tagOrDigest.contains(":") }
-
-    public var description: String { isDigest ? "\(name)@\(tagOrDigest)" : "\(name):\(tagOrDigest)" }
-}
