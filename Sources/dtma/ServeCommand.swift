@@ -48,14 +48,9 @@ struct ServeCommand: AsyncParsableCommand {
         let level = environment["DTMA_LOG_LEVEL"].flatMap(Logger.Level.init(rawValue:)) ?? .info
         let journal = JournaldLogHandler.stderrIsJournal
         LoggingSystem.bootstrap { label in
-            if journal {
-                var handler = JournaldLogHandler(label: label)
-                handler.logLevel = level
-                return handler
-            }
-            var handler = StreamLogHandler.standardError(label: label)
+            var handler: any LogHandler = journal ? JournaldLogHandler(label: label) : StreamLogHandler.standardError(label: label)
             handler.logLevel = level
-            return handler
+            return ControlEscapingLogHandler(handler)
         }
         let logger = Logger(label: "dtma")
         if !tasksOnEventLoops { logger.notice("tasks run on Swift's default executor: its enqueue hook was already taken") }

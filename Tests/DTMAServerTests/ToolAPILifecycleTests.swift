@@ -151,4 +151,23 @@ struct ToolAPILifecycleTests {
             #expect(!tools.contains { ($0["instance_name_on_toolbox"] as? String)?.hasPrefix("foreign-") == true })
         }
     }
+
+    @Test("a tool named like a prefix of a foreign container's ID is looked up by its name only: deployed, and no ID revealed")
+    func idPrefixName() async throws {
+        try await withLiveDTMA { dtma, tag in
+            var config = ContainerConfig(image: "dtma-test/busybox:latest")
+            config.cmd = ["sleep", "600"]
+            config.labels = ["dtma-test": tag]
+            let foreign = try await dtma.engine.createContainer(name: "foreign-\(tag)", config: config).id
+            // A prefix that starts with a letter or digit, as every instance name does (hex always does).
+            let prefix = String(foreign.prefix(12))
+            #expect(try await dtma.call("POST", "/tools/\(prefix)/stop").status == 404)
+            let deployed = try await dtma.call("POST", "/tools", json: contractDeploy(name: prefix, tag: tag))
+            #expect(deployed.status == 201, "no container has that name")
+            #expect(!String(decoding: deployed.body, as: UTF8.self).contains("foreign-"))
+            #expect(deployed.data["container_id"] as? String != foreign)
+            #expect(try await dtma.call("DELETE", "/tools/\(prefix)").status == 200)
+            #expect(try await dtma.engine.inspectContainer(foreign).id == foreign, "the foreign container is untouched")
+        }
+    }
 }

@@ -204,12 +204,18 @@ public final class ToolManager: Sendable {
 
     // MARK: Helpers
 
-    /// The container named `instance`, if one exists (dtma's or not).
+    /// The container named exactly `instance`, if one exists (dtma's or not). Looked up by name
+    /// alone: the engine's inspect also takes an ID prefix, so asking it for `1672ae` could answer
+    /// with a foreign container, and an error naming that container would reveal its ID.
     private func existingContainer(_ instance: String) async throws -> ContainerInspect? {
         do {
-            return try await engine.inspectContainer(instance)
+            // The name filter is a regular expression over `/name`; `.` is the one special character a name may have.
+            let pattern = "^/" + instance.map { $0 == "." ? "\\." : String($0) }.joined() + "$"
+            let named = try await engine.listContainers(all: true, filters: ["name": [pattern]])
+            guard let match = named.first(where: { $0.names.contains("/" + instance) }) else { return nil }
+            return try await engine.inspectContainer(match.id)
         } catch DockerEngineError.notFound {
-            return nil
+            return nil  // removed between the list and the inspect
         } catch let error as DockerEngineError {
             throw ToolError.engine(error)
         }
