@@ -1,4 +1,5 @@
 import DTMATestSupport
+import DTMACore
 import DockerEngine
 import Foundation
 import Testing
@@ -33,6 +34,15 @@ struct ControlPlaneIntegrationTests {
 
             let again = try await dtma.call("POST", "/tools", json: contractDeploy(name: name, tag: tag, env: ["API_TOKEN=placeholder", "MODE=x"]))
             #expect(again.status == 200, "same request and same secrets adopt")
+            // The spec hash is a label: it holds the secrets' names, never their values.
+            let labels = try await dtma.engine.inspectContainer(containerID).config.labels ?? [:]
+            var spec = try DeployRequest.decode(Array(contractDeploy(name: name, tag: tag, env: ["API_TOKEN=placeholder", "MODE=x"]).utf8)).validated()
+            spec.secretNames = ["API_TOKEN"]
+            #expect(labels["dtma.spec-hash"] == spec.specHash, "the hash of the request and the secret's name alone")
+            #expect(!labels.values.contains { $0.contains(secret) })
+            try fixture.setSecrets(["API_TOKEN": "rotated-\(secret)"])
+            let rotated = try await dtma.call("POST", "/tools", json: contractDeploy(name: name, tag: tag, env: ["API_TOKEN=placeholder", "MODE=x"]))
+            #expect(rotated.status == 200, "a rotated secret is the same spec: adopted, not a 409")
             let status = try await dtma.call("GET", "/status")
             #expect(try await eventually { fixture.requests(path: "/heartbeat").count >= 2 })
             for text in [deployed.body, again.body, status.body].map({ String(decoding: $0, as: UTF8.self) }) + logs.all

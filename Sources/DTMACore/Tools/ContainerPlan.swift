@@ -5,10 +5,12 @@ public enum ContainerPlan {
     /// json-file rotation as the original droplets used (10 MB × 3), so a chatty tool cannot fill the disk.
     public static let logConfig = LogConfig(type: "json-file", config: ["max-size": "10m", "max-file": "3"])
 
-    public static func containerConfig(for spec: ToolSpec, dtmaVersion: String) -> ContainerConfig {
+    /// `secrets` (name → value) replace the request's entries of the same name in the environment.
+    public static func containerConfig(for spec: ToolSpec, secrets: [String: String] = [:], dtmaVersion: String) -> ContainerConfig {
         // With its tag made explicit: a bare name must never be resolved as an image ID prefix.
         var config = ContainerConfig(image: ImageReference(parsing: spec.image)?.description ?? spec.image)
-        config.env = spec.env
+        config.env = spec.env.filter { entry in !secrets.keys.contains { entry.hasPrefix($0 + "=") } }
+            + secrets.keys.sorted().map { "\($0)=\(secrets[$0]!)" }
         config.cmd = spec.cmd
         config.entrypoint = spec.entrypoint
         config.workingDir = spec.workingDir

@@ -36,33 +36,36 @@ public final class ToolManager: Sendable {
     }
 
     public func deploy(_ spec: ToolSpec) async throws -> DeployOutcome {
-        let spec = try await withSecrets(spec)
-        return try await locks.withLock(spec.instanceName) {
-            try await self.deployLocked(spec)
+        var spec = spec
+        let secrets = try await secretValues(for: spec)
+        // Their names count towards the spec (a new secret is a new spec), their values never: the
+        // hash is a label anyone who can list containers reads, and a rotated value is the same spec.
+        spec.secretNames = secrets.isEmpty ? nil : secrets.keys.sorted()
+        return try await locks.withLock(spec.instanceName) { [spec] in
+            try await self.deployLocked(spec, secrets: secrets)
         }
     }
 
-    /// Adds the control plane's secrets to the environment (they win over the request's values).
-    /// A failed fetch fails the deploy before anything is created.
-    private func withSecrets(_ spec: ToolSpec) async throws -> ToolSpec {
-        guard let secrets else { return spec }
+    /// The control plane's secrets for this tool (they win over the request's environment), by
+    /// name. A failed fetch fails the deploy before anything is created.
+    private func secretValues(for spec: ToolSpec) async throws -> [String: String] {
+        guard let secrets else { return [:] }
         let fetched: [String: String?]
         do {
             fetched = try await secrets(spec.accountToolInstanceId)
         } catch {
             throw ToolError.secretsUnavailable(instance: spec.instanceName, reason: "\(error)")
         }
-        var spec = spec
-        for name in fetched.keys.sorted() {
-            guard let value = fetched[name] ?? nil else { continue }
+        var values: [String: String] = [:]
+        for (name, value) in fetched {
+            guard let value else { continue }
             guard NameRules.isEnvironmentName(Substring(name)), !value.utf8.contains(0) else {
                 logger.warning("skipping a secret whose name is not an environment variable name", metadata: ["instance": "\(spec.instanceName)"])
                 continue
             }
-            spec.env.removeAll { $0.hasPrefix(name + "=") }
-            spec.env.append("\(name)=\(value)")
+            values[name] = value
         }
-        return spec
+        return values
     }
 
     public func start(_ instance: String) async throws -> ContainerInspect {
@@ -131,7 +134,7 @@ public final class ToolManager: Sendable {
 
     // MARK: Deploy
 
-    private func deployLocked(_ spec: ToolSpec) async throws -> DeployOutcome {
+    private func deployLocked(_ spec: ToolSpec, secrets: [String: String]) async throws -> DeployOutcome {
         let taken = state.hostPortsInUse(excluding: spec.instanceName)
         if let clash = spec.hostPorts.first(where: { taken[$0] != nil }) {
             throw ToolError.portConflict(port: clash.description, heldBy: taken[clash])
@@ -143,7 +146,7 @@ public final class ToolManager: Sendable {
         do {
             try await ensureImage(spec)
             state.setOperation(spec.instanceName, .creating)
-            let config = ContainerPlan.containerConfig(for: spec, dtmaVersion: dtmaVersion)
+            let config = ContainerPlan.containerConfig(for: spec, secrets: secrets, dtmaVersion: dtmaVersion)
             let id: String
             do {
                 id = try await engine.createContainer(name: spec.instanceName, config: config).id

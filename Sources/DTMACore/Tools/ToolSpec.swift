@@ -19,8 +19,12 @@ public struct ToolSpec: Sendable, Equatable, Codable {
     public var probe: ProbeSettings?
     /// The caller's own labels; the `dtma.` prefix is reserved.
     public var labels: [String: String]
+    /// The names of the control plane's secrets added to the environment (their values are never
+    /// part of a spec); nil without any, so a spec without secrets hashes as it always has.
+    public var secretNames: [String]? = nil
 
     /// Identifies the spec: equal hashes mean a repeated deploy may adopt the running container.
+    /// Holds no secret value (only `secretNames`): it is a label, readable by anyone who can list containers.
     public var specHash: String {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys]
