@@ -165,4 +165,17 @@ struct ListenerLimitsTests {
             #expect(slotBack)
         }
     }
+
+    @Test("a chunk size that overflows is a 400, not a 500")
+    func chunkSizeOverflow() async throws {
+        try await withLiveDTMA { dtma, _ in
+            let connection = try await RawConnection.open(port: dtma.port)
+            let answer = try await connection.send(
+                "POST /tools HTTP/1.1\r\nHost: a\r\nAuthorization: Bearer \(LiveDTMA.key)\r\nContent-Type: application/json\r\n"
+                    + "Transfer-Encoding: chunked\r\n\r\nFFFFFFFFFFFFFFFFFFFFFF\r\n{}\r\n0\r\n\r\n")
+            let text = try #require(answer)
+            #expect(text.hasPrefix("HTTP/1.1 400 "))
+            #expect(text.contains(#""code":"malformed_request""#))
+        }
+    }
 }

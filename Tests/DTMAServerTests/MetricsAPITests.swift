@@ -78,6 +78,11 @@ struct MetricsAPITests {
             // Other suites' tools share the engine: at least this one.
             #expect((samples[#"dtma_tools{status="running"}"#] ?? 0) >= 1)
             #expect((samples[#"dtma_tools_by_health{health="healthy"}"#] ?? 0) >= 1)
+
+            // A removed tool's probe series go with it.
+            #expect(try await dtma.call("DELETE", "/tools/\(name)").status == 200)
+            let text = String(decoding: try await dtma.call("GET", "/metrics").body, as: UTF8.self)
+            #expect(!text.contains(#"tool="\#(name)""#), "no series names the removed tool")
         }
     }
 }

@@ -35,6 +35,8 @@ public final class DTMAMetrics: Sendable {
 
     /// Label values of the scrape-time gauges set last time, so that vanished ones drop to 0.
     private let gaugeLabels = NIOLockedValueBox<[String: Set<String>]>([:])
+    /// The probe series of each tool, `[transport, verdict]`, so that a removed tool's go with it.
+    private let probeSeries = NIOLockedValueBox<[String: Set<[String]>]>([:])
 
     public init() {}
 
@@ -47,10 +49,32 @@ public final class DTMAMetrics: Sendable {
     }
 
     public func recordProbe(tool: String, transport: String, verdict: String, duration: Duration) {
-        registry.makeCounter(descriptor: Name.probes, labels: [("tool", tool), ("transport", transport), ("verdict", verdict)]).increment()
+        probeSeries.withLockedValue { _ = $0[tool, default: []].insert([transport, verdict]) }
+        probeCounter(tool: tool, transport: transport, verdict: verdict).increment()
+        probeHistogram(tool: tool, transport: transport).record(duration)
+    }
+
+    private func probeCounter(tool: String, transport: String, verdict: String) -> Counter {
+        registry.makeCounter(descriptor: Name.probes, labels: [("tool", tool), ("transport", transport), ("verdict", verdict)])
+    }
+
+    private func probeHistogram(tool: String, transport: String) -> DurationHistogram {
         registry.makeDurationHistogram(
-            descriptor: Name.probeDuration, labels: [("tool", tool), ("transport", transport)], buckets: Self.latencyBuckets
-        ).record(duration)
+            descriptor: Name.probeDuration, labels: [("tool", tool), ("transport", transport)], buckets: Self.latencyBuckets)
+    }
+
+    /// Drops the probe series of tools that are gone (a droplet that churns tools would otherwise
+    /// grow its scrape without end).
+    private func forgetProbeSeries(keeping tools: Set<String>) {
+        let gone = probeSeries.withLockedValue { series in
+            let gone = series.filter { !tools.contains($0.key) }
+            for tool in gone.keys { series[tool] = nil }
+            return gone
+        }
+        for (tool, labels) in gone {
+            for label in labels { registry.unregisterCounter(probeCounter(tool: tool, transport: label[0], verdict: label[1])) }
+            for transport in Set(labels.map { $0[0] }) { registry.unregisterDurationHistogram(probeHistogram(tool: tool, transport: transport)) }
+        }
     }
 
     /// A short engine request (`GET /containers`), for the engine client's observer.
@@ -72,6 +96,7 @@ public final class DTMAMetrics: Sendable {
             byStatus[tool.statusOnToolbox, default: 0] += 1
             byHealth[tool.healthState?.rawValue ?? "none", default: 0] += 1
         }
+        forgetProbeSeries(keeping: Set(snapshot.tools.map(\.instanceName)))
         setGauges(Name.tools, label: "status", byStatus)
         setGauges(Name.toolsByHealth, label: "health", byHealth)
         registry.makeGauge(descriptor: Name.engineReachable).set(to: snapshot.engineReachable ? 1 : 0)
