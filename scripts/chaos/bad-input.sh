@@ -32,7 +32,8 @@ trap 'bench_cleanup; rm -rf "$report"' EXIT
 bench_start_dtma "$port" DTMA_REQUEST_HEAD_TIMEOUT_SECONDS=3
 dtma_pid=$DTMA_PID
 managed() { docker ps -aq --filter label=dtma.managed=true | sort; }
-networks() { docker network ls -q | sort; }
+# dtma's own tools network may appear with the first deploy: it is meant to stay.
+networks() { docker network ls --format '{{.ID}} {{.Name}}' | awk '$2 != "dtma-tools" { print $1 }' | sort; }
 containers_before=$(managed)
 networks_before=$(networks)
 

@@ -45,6 +45,7 @@ public enum ContainerPlan {
         host.readonlyRootfs = spec.security.readOnlyRootFilesystem
         if spec.security.readOnlyRootFilesystem { host.tmpfs = ["/tmp": "rw,noexec,nosuid,size=64m"] }
         host.initProcess = true
+        host.networkMode = ToolNetwork.name
         host.logConfig = logConfig
         config.hostConfig = host
         return config

@@ -22,6 +22,8 @@ public final class ToolManager: Sendable {
     public typealias SecretsSource = @Sendable (_ toolInstanceID: String) async throws -> [String: String?]
     let secrets: SecretsSource?
     private let locks = InstanceLocks()
+    /// The tools network is checked (and made) by one caller at a time.
+    private let networkLock = InstanceLocks()
 
     public init(
         engine: DockerEngineClient, state: StateModel, dtmaVersion: String, stopTimeoutSeconds: Int = 10,
@@ -122,6 +124,11 @@ public final class ToolManager: Sendable {
 
     /// Rebuilds the state from the engine: every labelled container, and nothing else.
     public func adoptExisting() async throws {
+        do {
+            try await ensureToolNetwork()
+        } catch let error as ToolError {
+            logger.error("\(error)")
+        }
         let summaries = try await engineCall { try await self.engine.listContainers(all: true, filters: ContainerLabels.managedFilter) }
         var seen = Set<String>()
         for summary in summaries {
@@ -145,6 +152,8 @@ public final class ToolManager: Sendable {
         state.begin(spec, operation: .pulling)
         do {
             try await ensureImage(spec)
+            // Each time (one inspect): a network someone removed by hand is back before the create.
+            try await ensureToolNetwork()
             state.setOperation(spec.instanceName, .creating)
             let config = ContainerPlan.containerConfig(for: spec, secrets: secrets, dtmaVersion: dtmaVersion)
             let id: String
@@ -206,6 +215,12 @@ public final class ToolManager: Sendable {
     }
 
     // MARK: Helpers
+
+    private func ensureToolNetwork() async throws {
+        try await networkLock.withLock(ToolNetwork.name) {
+            try await ToolNetwork.ensure(self.engine, logger: self.logger)
+        }
+    }
 
     /// The container named exactly `instance`, if one exists (dtma's or not). Looked up by name
     /// alone: the engine's inspect also takes an ID prefix, so asking it for `1672ae` could answer
