@@ -65,6 +65,7 @@ struct APIError: Error, Sendable {
         case .portConflict: return APIError(status: .conflict, code: "port_conflict", message: message)
         case .imagePullFailed: return APIError(status: .badGateway, code: "image_pull_failed", message: message)
         case .secretsUnavailable: return APIError(status: .badGateway, code: "secrets_unavailable", message: message)
+        case .diskLimitUnsupported: return APIError(status: .badRequest, code: "not_supported", message: message, field: "resources.diskMB")
         case .toolNetworkUnsafe: return APIError(status: .serviceUnavailable, code: "tool_network_unsafe", message: message)
         case .engine(let engineError):
             switch engineError {

@@ -53,6 +53,7 @@ public struct DTMADaemon: Sendable {
         let manager = ToolManager(engine: engine, state: state, dtmaVersion: version, stopTimeoutSeconds: config.stopTimeoutSeconds, secrets: secrets, logger: child("tools"))
         services.append(EngineWatcher(engine: engine, state: state, manager: manager, relistInterval: config.relistInterval, logger: child("watcher")))
         services.append(SystemSampler(state: state))
+        services.append(DiskUsageSampler(engine: engine, state: state, interval: config.diskSampleInterval))
         services.append(ProbeScheduler(engine: engine, state: state, metrics: metrics, logger: child("probes")))
         services.append(ToolRecovery(manager: manager, state: state, logger: child("recovery")))
         services.append(DTMAServer.makeApplication(

@@ -171,3 +171,49 @@ struct ToolAPILifecycleTests {
         }
     }
 }
+
+@Suite("A tool's disk", .requiresEngine, .serialized)
+struct ToolDiskTests {
+    @Test("what a tool writes to its own filesystem shows in /status as its writable layer's size")
+    func writableLayer() async throws {
+        try await withLiveDTMA(environment: ["DTMA_DISK_SAMPLE_INTERVAL_SECONDS": "1"]) { dtma, tag in
+            let name = "disk-\(tag)"
+            let script = "head -c 6000000 /dev/zero > /tmp/filler; sleep 600"
+            #expect(try await dtma.call("POST", "/tools", json: contractDeploy(name: name, tag: tag, script: script)).status == 201)
+            var disk: [String: Any]?
+            let measured = try await eventually(seconds: 20) {
+                let tools = try await dtma.call("GET", "/status").json["tool_instances"] as? [[String: Any]] ?? []
+                let tool = tools.first { $0["instance_name_on_toolbox"] as? String == name }
+                disk = (tool?["runtime_details"] as? [String: Any])?["disk"] as? [String: Any] ?? tool?["disk"] as? [String: Any]
+                return (disk?["writable_layer_bytes"] as? Int ?? 0) >= 6_000_000
+            }
+            #expect(measured, "the 6 MB written are measured: \(String(describing: disk))")
+        }
+    }
+
+    @Test("resources.diskMB is enforced where the storage driver can, and refused with a clear 400 where it cannot")
+    func diskLimit() async throws {
+        try await withLiveDTMA { dtma, tag in
+            let info = try await dtma.engine.info()
+            let backing = info.driverStatus?.first { $0.first == "Backing Filesystem" }?.last
+            let name = "disklimit-\(tag)"
+            var body = try JSONSerialization.jsonObject(with: Data(contractDeploy(name: name, tag: tag).utf8)) as! [String: Any]
+            body["resources"] = ["diskMB": 128]
+            let json = String(decoding: try JSONSerialization.data(withJSONObject: body), as: UTF8.self)
+            let answer = try await dtma.call("POST", "/tools", json: json)
+            if info.storageDriver == "overlay2" && backing != "xfs" {
+                #expect(answer.status == 400)
+                #expect(answer.code == "not_supported")
+                #expect(answer.json["field"] as? String == "resources.diskMB")
+                #expect((answer.json["error"] as? String)?.contains("overlay2 on \(backing ?? "")") == true)
+                #expect(try await testContainers(dtma.engine, tag: tag).isEmpty, "nothing is left behind")
+            } else {
+                // xfs with pquota, btrfs, zfs: the cap is set (or the engine's refusal is still a 400).
+                #expect([201, 400].contains(answer.status))
+                if answer.status == 201, let id = answer.data["container_id"] as? String {
+                    #expect(try await dtma.engine.inspectContainer(id).hostConfig?.storageOpt?["size"] == String(128 << 20))
+                }
+            }
+        }
+    }
+}

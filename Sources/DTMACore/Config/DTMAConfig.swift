@@ -27,6 +27,8 @@ public struct DTMAConfig: Sendable {
     public var stopTimeoutSeconds: Int
     /// How often the engine watcher relists everything besides following events.
     public var relistInterval: Duration
+    /// How often every tool's writable layer is measured (`DTMA_DISK_SAMPLE_INTERVAL_SECONDS`).
+    public var diskSampleInterval: Duration
     /// Whether `GET /metrics` needs the bearer key (DTMA_METRICS_REQUIRE_KEY, default yes).
     public var metricsRequireKey: Bool
     /// How long a connection may take to send a request's head (slowloris, idle keep-alive).
@@ -138,6 +140,7 @@ public struct DTMAConfig: Sendable {
         }
         stopTimeoutSeconds = try integer("DTMA_STOP_TIMEOUT_SECONDS", default: 10, in: 0...300)
         relistInterval = .seconds(try integer("DTMA_RELIST_INTERVAL_SECONDS", default: 30, in: 1...3600))
+        diskSampleInterval = .seconds(try integer("DTMA_DISK_SAMPLE_INTERVAL_SECONDS", default: 60, in: 1...86400))
         requestHeadTimeout = .seconds(try integer("DTMA_REQUEST_HEAD_TIMEOUT_SECONDS", default: 20, in: 1...300))
         requestBodyTimeout = .seconds(try integer("DTMA_REQUEST_BODY_TIMEOUT_SECONDS", default: 30, in: 1...600))
         maxRequestHeadBytes = try integer("DTMA_MAX_REQUEST_HEAD_BYTES", default: 8192, in: 1024...65536)

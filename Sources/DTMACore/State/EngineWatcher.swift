@@ -139,3 +139,29 @@ public struct SystemSampler: Service {
         }
     }
 }
+
+/// Measures every tool's writable layer now and then (`GET /containers/json?size=true` makes the
+/// engine walk each layer, so not at every relist), for `/status` and heartbeats: a tool that
+/// writes gigabytes to its own filesystem shows before the droplet's disk is full.
+public struct DiskUsageSampler: Service {
+    let engine: DockerEngineClient
+    let state: StateModel
+    let interval: Duration
+
+    public init(engine: DockerEngineClient, state: StateModel, interval: Duration = .seconds(60)) {
+        self.engine = engine
+        self.state = state
+        self.interval = interval
+    }
+
+    public func run() async throws {
+        try? await cancelWhenGracefulShutdown {
+            while !Task.isCancelled {
+                if let sized = try? await engine.listContainers(all: true, filters: ContainerLabels.managedFilter, size: true) {
+                    state.recordDiskUsage(Dictionary(sized.compactMap { summary in summary.sizeRw.map { (summary.id, $0) } }) { first, _ in first })
+                }
+                try await Task.sleep(for: interval)
+            }
+        }
+    }
+}

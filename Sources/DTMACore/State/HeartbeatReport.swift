@@ -20,10 +20,18 @@ public enum HeartbeatReport {
         /// Why it is in error, or what the current operation is doing.
         public var detail: String?
         public var health: HealthReport?
+        public var disk: Disk?
+
+        /// The tool's own writable layer: what it wrote, and its cap when it has one.
+        public struct Disk: Encodable, Sendable {
+            public var writableLayerBytes: Int64?
+            public var limitBytes: Int64?
+            enum CodingKeys: String, CodingKey { case writableLayerBytes = "writable_layer_bytes", limitBytes = "limit_bytes" }
+        }
 
         enum CodingKeys: String, CodingKey {
             case containerID = "container_id", image, state, ports, uptimeSeconds = "uptime_seconds"
-            case restartCount = "restart_count", exitCode = "exit_code", operation, detail, health
+            case restartCount = "restart_count", exitCode = "exit_code", operation, detail, health, disk
         }
 
         public init(_ tool: ToolRecord, now: Date) {
@@ -37,6 +45,9 @@ public enum HeartbeatReport {
             operation = tool.operation?.rawValue
             detail = tool.detail
             health = HealthReport(tool)
+            if tool.writableLayerBytes != nil || tool.diskLimitBytes != nil {
+                disk = Disk(writableLayerBytes: tool.writableLayerBytes, limitBytes: tool.diskLimitBytes)
+            }
         }
     }
 

@@ -158,6 +158,16 @@ public final class StateModel: Sendable {
         }
     }
 
+    /// Writable-layer sizes by container ID, from a sized listing.
+    func recordDiskUsage(_ bytesByContainer: [String: Int64]) {
+        mutate { state in
+            for (name, tool) in state.tools {
+                guard let id = tool.containerID, let bytes = bytesByContainer[id] else { continue }
+                state.tools[name]?.writableLayerBytes = bytes
+            }
+        }
+    }
+
     func markStoppedByRequest(_ instanceName: String) {
         mutate { $0.tools[instanceName]?.stoppedByRequest = true }
     }

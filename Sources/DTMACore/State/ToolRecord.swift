@@ -33,6 +33,10 @@ public struct ToolRecord: Sendable, Equatable {
     public var health: ToolHealth?
     /// How the container last ended without being asked to (kept after it runs again); nil if never.
     public var crash: CrashReport?
+    /// Bytes in the container's writable layer, as last measured (`DiskUsageSampler`); nil until then.
+    public var writableLayerBytes: Int64?
+    /// The layer's cap (`resources.diskMB`), as the container was created with it.
+    public var diskLimitBytes: Int64?
     /// Restarts dtma made for the probe action `restart`, and the last one's time.
     public var recoveryRestarts = 0
     public var lastRecoveryRestartAt: Date?
@@ -129,6 +133,7 @@ public struct ToolRecord: Sendable, Equatable {
         ports = inspect.networkSettings?.ports ?? [:]
         ipAddress = inspect.networkSettings?.networks?.values.compactMap(\.ipAddress).sorted().first { !$0.isEmpty }
         restartCount = inspect.restartCount ?? 0
+        diskLimitBytes = inspect.hostConfig?.storageOpt?["size"].flatMap { Int64($0) }
         hostPorts = Set((inspect.hostConfig?.portBindings ?? [:]).flatMap { key, bindings in
             let proto = key.split(separator: "/").last.map(String.init) ?? "tcp"
             return bindings.compactMap { $0.hostPort.flatMap(Int.init).map { HostPortKey(port: $0, proto: proto) } }

@@ -39,6 +39,7 @@ public enum ContainerPlan {
         host.memorySwap = spec.resources.memoryBytes  // no swap on top of the limit
         host.nanoCPUs = spec.resources.nanoCPUs
         host.pidsLimit = spec.resources.pidsLimit
+        host.storageOpt = spec.resources.diskBytes.map { ["size": String($0)] }
         host.capDrop = ["ALL"]
         host.capAdd = spec.security.capAdd.isEmpty ? nil : spec.security.capAdd
         host.securityOpt = ["no-new-privileges:true"]

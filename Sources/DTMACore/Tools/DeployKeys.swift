@@ -21,7 +21,7 @@ indirect enum DeployKeys: Sendable {
         "accountToolInstanceId": .value,
         "publicPorts": .value,
         "labels": .map(.value),
-        "resources": .object(["memoryMB": .value, "cpus": .value, "pids": .value]),
+        "resources": .object(["memoryMB": .value, "cpus": .value, "pids": .value, "diskMB": .value]),
         "probe": .object([
             "transport": .value, "port": .value, "path": .value, "periodSeconds": .value, "timeoutSeconds": .value,
             "initialDelaySeconds": .value, "failureThreshold": .value, "successThreshold": .value, "action": .value,

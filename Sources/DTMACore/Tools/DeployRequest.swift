@@ -73,6 +73,8 @@ public struct DeployRequest: Decodable, Sendable {
         public var memoryMB: Int64?
         public var cpus: Double?
         public var pids: Int64?
+        /// A cap on the tool's writable layer, where the storage driver can enforce one.
+        public var diskMB: Int64?
     }
 
     public struct ProbeRequest: Decodable, Sendable {

@@ -12,6 +12,7 @@ public enum DeployLimits {
     public static let memoryBytes: ClosedRange<Int64> = (16 << 20)...(64 << 30)
     public static let nanoCPUs: ClosedRange<Int64> = 10_000_000...64_000_000_000
     public static let pids: ClosedRange<Int64> = 16...32768
+    public static let diskMB: ClosedRange<Int64> = 64...(1 << 20)
     public static let hostPorts: ClosedRange<Int> = 1024...65535
     /// Docker's own API ports (plain and TLS): a tool listening there would pass for the engine.
     public static let engineHostPorts: Set<Int> = [2375, 2376]
@@ -161,6 +162,10 @@ extension DeployRequest {
                 throw .invalid("baseConfigOverrideJson.HostConfig.NanoCpus", "must be between 0.01 and 64 CPUs")
             }
             limits.nanoCPUs = nano
+        }
+        if let disk = request?.diskMB {
+            guard DeployLimits.diskMB.contains(disk) else { throw .invalid("resources.diskMB", "must be between 64 and 1048576 (1 TiB)") }
+            limits.diskBytes = disk << 20
         }
         if let pids = host?.pidsLimit ?? request?.pids {
             guard DeployLimits.pids.contains(pids) else {

@@ -13,6 +13,8 @@ public enum ToolError: Error, Sendable, Equatable, CustomStringConvertible {
     case imagePullFailed(image: String, reason: String)
     /// The control plane's secrets for the tool could not be fetched; nothing was created.
     case secretsUnavailable(instance: String, reason: String)
+    /// `resources.diskMB` was asked for and this host's storage driver cannot enforce it.
+    case diskLimitUnsupported(driver: String)
     /// dtma's tools network lets containers reach each other and tools are attached to it.
     case toolNetworkUnsafe(network: String)
     case engine(DockerEngineError)
@@ -28,6 +30,8 @@ public enum ToolError: Error, Sendable, Equatable, CustomStringConvertible {
             heldBy.map { "host port \(port) is already used by tool '\($0)'" } ?? "host port \(port) is already in use on this host"
         case .imagePullFailed(let image, let reason): "cannot pull \(image): \(reason)"
         case .secretsUnavailable(let instance, let reason): "cannot fetch the secrets of '\(instance)' from the control plane: \(reason)"
+        case .diskLimitUnsupported(let driver):
+            "resources.diskMB: this host's storage (\(driver)) cannot cap a container's disk (that needs overlay2 on xfs with pquota, btrfs or zfs); deploy without diskMB"
         case .toolNetworkUnsafe(let network):
             "the network '\(network)' lets containers reach each other and has containers attached; remove them and the network (dtma recreates it)"
         case .engine(let error): "\(error)"

@@ -159,6 +159,8 @@ public final class ToolManager: Sendable {
             let id: String
             do {
                 id = try await engine.createContainer(name: spec.instanceName, config: config).id
+            } catch let error as DockerEngineError where spec.resources.diskBytes != nil && Self.engineWords(error).contains("storage-opt") {
+                throw ToolError.diskLimitUnsupported(driver: await storageDriver())
             } catch DockerEngineError.nameConflict {
                 // Someone created it between our look and our create: decide on what is there now.
                 guard let existing = try await existingContainer(spec.instanceName) else { throw ToolError.nameTaken(instance: spec.instanceName) }
@@ -215,6 +217,13 @@ public final class ToolManager: Sendable {
     }
 
     // MARK: Helpers
+
+    /// `overlay2 on extfs`, as the engine names its storage, for an error that depends on it.
+    private func storageDriver() async -> String {
+        guard let info = try? await engine.info() else { return "unknown" }
+        let backing = info.driverStatus?.first { $0.first == "Backing Filesystem" }?.last
+        return [info.storageDriver, backing].compactMap { $0 }.joined(separator: " on ")
+    }
 
     private func ensureToolNetwork() async throws {
         try await networkLock.withLock(ToolNetwork.name) {

@@ -62,6 +62,8 @@ public struct ResourceLimits: Sendable, Equatable, Codable {
     /// CPU quota in 10⁻⁹ CPUs.
     public var nanoCPUs: Int64
     public var pidsLimit: Int64
+    /// The writable layer's cap (`resources.diskMB`); nil: none (the droplet's disk).
+    public var diskBytes: Int64? = nil
 
     public static let defaults = ResourceLimits(memoryBytes: 512 << 20, nanoCPUs: 1_000_000_000, pidsLimit: 512)
 }

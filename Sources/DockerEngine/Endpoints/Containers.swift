@@ -1,7 +1,9 @@
 extension DockerEngineClient {
     /// `GET /containers/json`; `filters` as the engine takes them, e.g. `["label": ["dtma.managed=true"]]`.
-    public func listContainers(all: Bool = true, filters: [String: [String]] = [:]) async throws -> [ContainerSummary] {
+    /// With `size`, the engine measures each container's writable layer (`SizeRw`): slow, so seldom.
+    public func listContainers(all: Bool = true, filters: [String: [String]] = [:], size: Bool = false) async throws -> [ContainerSummary] {
         var query: EngineQuery = [("all", all ? "1" : "0")]
+        if size { query.add("size", true) }
         query.add("filters", filters: filters)
         return try decode([ContainerSummary].self, from: try await send("GET", "/containers/json", query: query))
     }

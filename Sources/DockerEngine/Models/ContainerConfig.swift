@@ -59,6 +59,8 @@ public struct HostConfig: Codable, Sendable, Equatable {
     public var privileged: Bool?
     public var tmpfs: [String: String]?
     public var logConfig: LogConfig?
+    /// Storage driver options; `size` caps the writable layer where the driver can (overlay2 on xfs with pquota, btrfs, zfs).
+    public var storageOpt: [String: String]?
 
     public init() {}
 
@@ -67,7 +69,7 @@ public struct HostConfig: Codable, Sendable, Equatable {
         case networkMode = "NetworkMode", autoRemove = "AutoRemove", memory = "Memory", memorySwap = "MemorySwap"
         case nanoCPUs = "NanoCpus", pidsLimit = "PidsLimit", capAdd = "CapAdd", capDrop = "CapDrop"
         case securityOpt = "SecurityOpt", readonlyRootfs = "ReadonlyRootfs", initProcess = "Init"
-        case privileged = "Privileged", tmpfs = "Tmpfs", logConfig = "LogConfig"
+        case privileged = "Privileged", tmpfs = "Tmpfs", logConfig = "LogConfig", storageOpt = "StorageOpt"
     }
 }
 

@@ -13,10 +13,12 @@ public struct ContainerSummary: Codable, Sendable, Equatable {
     public var status: String
     public var labels: [String: String]?
     public var ports: [ContainerPort]?
+    /// Bytes written to the container's own layer; only when listed with `size`.
+    public var sizeRw: Int64?
 
     enum CodingKeys: String, CodingKey {
         case id = "Id", names = "Names", image = "Image", imageID = "ImageID", command = "Command"
-        case created = "Created", state = "State", status = "Status", labels = "Labels", ports = "Ports"
+        case created = "Created", state = "State", status = "Status", labels = "Labels", ports = "Ports", sizeRw = "SizeRw"
     }
 
     /// The name without the engine's leading slash.

@@ -37,6 +37,8 @@ public struct EngineInfo: Codable, Sendable, Equatable {
     public var cpuCount: Int?
     public var memoryTotalBytes: Int64?
     public var storageDriver: String?
+    /// The driver's own facts as pairs, e.g. `["Backing Filesystem", "extfs"]`.
+    public var driverStatus: [[String]]?
     public var loggingDriver: String?
     public var cgroupDriver: String?
     public var cgroupVersion: String?
@@ -49,7 +51,7 @@ public struct EngineInfo: Codable, Sendable, Equatable {
         case containersPaused = "ContainersPaused", containersStopped = "ContainersStopped", images = "Images"
         case serverVersion = "ServerVersion", operatingSystem = "OperatingSystem", osType = "OSType"
         case architecture = "Architecture", cpuCount = "NCPU", memoryTotalBytes = "MemTotal"
-        case storageDriver = "Driver", loggingDriver = "LoggingDriver", cgroupDriver = "CgroupDriver"
+        case storageDriver = "Driver", driverStatus = "DriverStatus", loggingDriver = "LoggingDriver", cgroupDriver = "CgroupDriver"
         case cgroupVersion = "CgroupVersion", rootDirectory = "DockerRootDir"
         case liveRestoreEnabled = "LiveRestoreEnabled", securityOptions = "SecurityOptions"
     }
