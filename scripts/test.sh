@@ -30,4 +30,6 @@ if [ $# -eq 0 ]; then
     scripts/chaos/engine-restart.sh 2 30
     log "chaos: generated and hostile requests"
     scripts/chaos/bad-input.sh 30
+    log "chaos: a flood of hostile connections and streams, dtma in a 256 MiB cgroup"
+    scripts/chaos/flood.sh 15
 fi

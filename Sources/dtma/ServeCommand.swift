@@ -35,6 +35,14 @@ struct ServeCommand: AsyncParsableCommand {
               DTMA_RELIST_INTERVAL_SECONDS       full relist of the containers beside the events stream, default 30
               DTMA_METRICS_REQUIRE_KEY           0 serves GET /metrics without the key (default 1)
               DTMA_REQUEST_HEAD_TIMEOUT_SECONDS  a connection's next request head must arrive within, default 20
+              DTMA_REQUEST_BODY_TIMEOUT_SECONDS  a request's body must arrive within, after its head, default 30
+              DTMA_MAX_REQUEST_HEAD_BYTES        longest request head (431 past it), default 8192
+              DTMA_MAX_CONNECTIONS               open API connections in all (503 past it), default 1024
+              DTMA_MAX_CONNECTIONS_PER_PEER      open API connections from one address, default 128
+              DTMA_MAX_LOG_STREAMS               log streams served at once (429 past it), default 8
+              DTMA_MAX_EVENT_STREAMS             /events streams served at once, default 16
+              DTMA_STREAM_BUFFER_BYTES           bytes queued for a slow streaming client, default 4194304
+              DTMA_DISK_SAMPLE_INTERVAL_SECONDS  how often each tool's writable layer is measured, default 60
               DTMA_LOG_LEVEL                     trace, debug, info (default), notice, warning, error
             """
     )

@@ -21,6 +21,7 @@ run scripts/chaos/engine-restart.sh 3
 run scripts/chaos/control-plane-outage.sh 600 10
 run scripts/chaos/load.sh 60 100
 run scripts/chaos/bad-input.sh 300
+run scripts/chaos/flood.sh 120
 run scripts/fuzz.sh 1000000
 run scripts/chaos/sanitizers.sh
 exit $failed

@@ -4,7 +4,9 @@
 #     except the documented 502 of a deploy whose image cannot be pulled (no registry here), and
 #     every answer's status, content type and body match the document;
 #  2. a table of hostile requests, each of which must get a clear 4xx (or, for a client dripping
-#     its headers, a closed connection) and leave no container or network behind.
+#     its headers, a closed connection) and leave no container or network behind: among them the
+#     hardening issue's items 3-8 (unknown and repeated keys, capabilities, image references, host
+#     ports, a name like a foreign container's ID, a tool whose stderr tries to forge a log line).
 # Loopback only; cleans up.   scripts/chaos/bad-input.sh [schemathesis seconds, default 120]
 set -euo pipefail
 here=$(cd "$(dirname "$0")/../.." && pwd)
@@ -29,7 +31,8 @@ if ! "$venv/bin/schemathesis" --version 2>/dev/null | grep -q "$schemathesis_ver
 fi
 report=$(mktemp -d)
 trap 'bench_cleanup; rm -rf "$report"' EXIT
-bench_start_dtma "$port" DTMA_REQUEST_HEAD_TIMEOUT_SECONDS=3
+# dtma's own log lines go to a file: a tool below tries to forge one.
+bench_start_dtma "$port" DTMA_REQUEST_HEAD_TIMEOUT_SECONDS=3 DTMA_LOG_LEVEL=info 2>"$report/dtma.log"
 dtma_pid=$DTMA_PID
 managed() { docker ps -aq --filter label=dtma.managed=true | sort; }
 # dtma's own tools network may appear with the first deploy: it is meant to stay.
@@ -104,6 +107,45 @@ holder=$(deploy dtma-test/busybox:latest "$BENCH_TAG-holder" ',"labels":{"dtma-b
 [ "$(curl -s -o /dev/null -w '%{http_code}' "${auth[@]}" "${json[@]}" -d "$holder" "$url/tools")" = 201 ] || failed+=("the port holder could not be deployed")
 hostile "host port held by another tool" 409 "${auth[@]}" "${json[@]}" -d "$(deploy dtma-test/busybox:latest "$BENCH_TAG-thief" ',"baseConfigOverrideJson":{"HostConfig":{"PortBindings":{"81/tcp":[{"HostPort":"30999"}]}}}')" "$url/tools"
 curl -s -o /dev/null -X DELETE "${auth[@]}" "$url/tools/$BENCH_TAG-holder"
+# Item 3: keys dtma does not support, at any depth and in any case, and repeated keys.
+hostile "privileged in lower case" 400 "${auth[@]}" "${json[@]}" -d "$(deploy dtma-test/busybox:latest unknown1 ',"privileged":true')" "$url/tools"
+hostile "PRIVILEGED in HostConfig" 400 "${auth[@]}" "${json[@]}" -d "$(deploy dtma-test/busybox:latest unknown2 ',"baseConfigOverrideJson":{"HostConfig":{"PRIVILEGED":true}}')" "$url/tools"
+hostile "hostConfig.Binds" 400 "${auth[@]}" "${json[@]}" -d "$(deploy dtma-test/busybox:latest unknown3 ',"baseConfigOverrideJson":{"hostConfig":{"Binds":["/:/host"]}}')" "$url/tools"
+for key in Sysctls SecurityOpt CgroupParent DeviceRequests LogConfig Runtime; do
+    hostile "HostConfig.$key" 400 "${auth[@]}" "${json[@]}" -d "$(deploy dtma-test/busybox:latest unknown4 ",\"baseConfigOverrideJson\":{\"HostConfig\":{\"$key\":{}}}")" "$url/tools"
+done
+hostile "a repeated HostConfig" 400 "${auth[@]}" "${json[@]}" -d "$(deploy dtma-test/busybox:latest twice ',"baseConfigOverrideJson":{"HostConfig":{},"HostConfig":{"Privileged":true}}')" "$url/tools"
+# Item 4: capabilities outside the documented list (the last two reached the engine and came back as 500).
+for cap in SYS_NICE IPC_LOCK NET_RAW DAC_OVERRIDE SETUID MKNOD CHECKPOINT_RESTORE SYS_RESOURCE; do
+    hostile "CapAdd $cap" 400 "${auth[@]}" "${json[@]}" -d "$(deploy dtma-test/busybox:latest caps ",\"baseConfigOverrideJson\":{\"HostConfig\":{\"CapAdd\":[\"$cap\"]}}")" "$url/tools"
+done
+# Item 5: Docker's reference grammar; IDs only whole.
+for image in ../x ..:5000/x sha256:1672ae7c9fdf; do
+    hostile "image $image" 400 "${auth[@]}" "${json[@]}" -d "$(deploy "$image" image-ref)" "$url/tools"
+done
+# Item 6: host ports in plain digits, never the engine's own.
+for host_port in +31104 031105 2375 2376; do
+    hostile "host port $host_port" 400 "${auth[@]}" "${json[@]}" -d "$(deploy dtma-test/busybox:latest ports ",\"baseConfigOverrideJson\":{\"HostConfig\":{\"PortBindings\":{\"80/tcp\":[{\"HostPort\":\"$host_port\"}]}}}")" "$url/tools"
+done
+# Item 7: a name like a foreign container's ID is just a name (it used to get a 409 naming the foreign container).
+foreign=$(docker run -d --label "dtma-bench=$BENCH_TAG" --name "foreign-$BENCH_TAG" dtma-test/busybox:latest sleep 600)
+prefix=${foreign:0:12}
+answer=$(curl -s "${auth[@]}" "${json[@]}" -d "$(deploy dtma-test/busybox:latest "$prefix" ',"labels":{"dtma-bench":"'"$BENCH_TAG"'"},"probe":{"transport":"none"},"baseConfigOverrideJson":{"Cmd":["sleep","600"]}')" -w ' %{http_code}' "$url/tools")
+if [[ "$answer" == *" 201" && "$answer" != *"foreign-"* ]]; then passed+=("a name like a foreign container's ID → deployed, nothing revealed"); else failed+=("a name like a foreign container's ID → ${answer: -3}"); fi
+curl -s -o /dev/null -X DELETE "${auth[@]}" "$url/tools/$prefix"
+# Item 8: a stdio tool whose stderr carries CR, LF and ANSI escapes must not forge a line of dtma's log.
+forger=$(deploy dtma-test/busybox:latest "$BENCH_TAG-forger" ',"labels":{"dtma-bench":"'"$BENCH_TAG"'"},"probe":{"transport":"stdio","periodSeconds":1,"timeoutSeconds":1,"failureThreshold":1},"baseConfigOverrideJson":{"Cmd":["sh","-c","printf \"boom\\r\\n2026-12-01T00:00:00+0000 critical dtma: FORGED-LINE\\033[2J\\n\" >&2; sleep 600"]}')
+[ "$(curl -s -o /dev/null -w '%{http_code}' "${auth[@]}" "${json[@]}" -d "$forger" "$url/tools")" = 201 ] || failed+=("the log forger could not be deployed")
+for _ in $(seq 30); do grep -q 'FORGED-LINE' "$report/dtma.log" && break; sleep 0.5; done
+if ! grep -q 'FORGED-LINE' "$report/dtma.log"; then
+    failed+=("log injection: the forger's stderr never reached dtma's log (nothing was tested)")
+elif grep -q '^2026-12-01T00:00:00+0000 critical dtma: FORGED-LINE' "$report/dtma.log" || grep -q $'\e' "$report/dtma.log"; then
+    failed+=("log injection: a tool's stderr forged a line of dtma's log")
+else
+    passed+=("log injection: the forger's CR, LF and ANSI escapes arrive escaped")
+fi
+curl -s -o /dev/null -X DELETE "${auth[@]}" "$url/tools/$BENCH_TAG-forger"
+
 # Slowloris: one header byte a second must not hold the connection past the head timeout (3 s here).
 slow_started=$SECONDS
 python3 - "$port" <<'PY' || failed+=("slowloris: the connection stayed open")
