@@ -63,4 +63,20 @@ struct ConfigTests {
             try DTMAConfig.load(environment: ["BACKEND_TO_DTMA_API_KEY": "k", "DOCKER_HOST": "ssh://x"], envFile: nil, legacyFile: nil)
         }
     }
+
+    @Test("the listener's limits have defaults, and a value out of range names its setting and the range")
+    func listenerLimits() throws {
+        let defaults = try DTMAConfig.load(environment: ["BACKEND_TO_DTMA_API_KEY": "k"], envFile: nil, legacyFile: nil)
+        #expect(defaults.maxConnections == 1024)
+        #expect(defaults.maxConnectionsPerPeer == 128)
+        #expect(defaults.maxRequestHeadBytes == 8192)
+        #expect(defaults.requestBodyTimeout == .seconds(30))
+        #expect(defaults.streamBufferBytes == 4 << 20)
+        #expect(throws: DTMAConfig.LoadError.invalidValue(name: "DTMA_MAX_CONNECTIONS", reason: "'0' is not a whole number between 1 and 65536")) {
+            try DTMAConfig.load(environment: ["BACKEND_TO_DTMA_API_KEY": "k", "DTMA_MAX_CONNECTIONS": "0"], envFile: nil, legacyFile: nil)
+        }
+        #expect(throws: DTMAConfig.LoadError.invalidValue(name: "DTMA_MAX_REQUEST_HEAD_BYTES", reason: "'lots' is not a whole number between 1024 and 65536")) {
+            try DTMAConfig.load(environment: ["BACKEND_TO_DTMA_API_KEY": "k", "DTMA_MAX_REQUEST_HEAD_BYTES": "lots"], envFile: nil, legacyFile: nil)
+        }
+    }
 }

@@ -135,11 +135,7 @@ struct ToolAPILifecycleTests {
     @Test("containers that are not dtma's are neither listed nor touched")
     func foreignContainers() async throws {
         try await withLiveDTMA { dtma, tag in
-            var config = ContainerConfig(image: "dtma-test/busybox:latest")
-            config.cmd = ["sleep", "600"]
-            config.labels = ["dtma-test": tag]
-            let foreign = try await dtma.engine.createContainer(name: "foreign-\(tag)", config: config).id
-            try await dtma.engine.startContainer(foreign)
+            let foreign = try await startForeignContainer(dtma.engine, tag: tag)
 
             #expect(try await dtma.call("POST", "/tools/foreign-\(tag)/stop").status == 404)
             #expect(try await dtma.call("DELETE", "/tools/foreign-\(tag)").status == 404)
@@ -155,10 +151,7 @@ struct ToolAPILifecycleTests {
     @Test("a tool named like a prefix of a foreign container's ID is looked up by its name only: deployed, and no ID revealed")
     func idPrefixName() async throws {
         try await withLiveDTMA { dtma, tag in
-            var config = ContainerConfig(image: "dtma-test/busybox:latest")
-            config.cmd = ["sleep", "600"]
-            config.labels = ["dtma-test": tag]
-            let foreign = try await dtma.engine.createContainer(name: "foreign-\(tag)", config: config).id
+            let foreign = try await startForeignContainer(dtma.engine, tag: tag)
             // A prefix that starts with a letter or digit, as every instance name does (hex always does).
             let prefix = String(foreign.prefix(12))
             #expect(try await dtma.call("POST", "/tools/\(prefix)/stop").status == 404)
@@ -170,6 +163,16 @@ struct ToolAPILifecycleTests {
             #expect(try await dtma.engine.inspectContainer(foreign).id == foreign, "the foreign container is untouched")
         }
     }
+}
+
+/// A running container without dtma's labels, named `foreign-<tag>` (removed with the test's containers).
+func startForeignContainer(_ engine: DockerEngineClient, tag: String) async throws -> String {
+    var config = ContainerConfig(image: "dtma-test/busybox:latest")
+    config.cmd = ["sleep", "600"]
+    config.labels = ["dtma-test": tag]
+    let id = try await engine.createContainer(name: "foreign-\(tag)", config: config).id
+    try await engine.startContainer(id)
+    return id
 }
 
 @Suite("A tool's disk", .requiresEngine, .serialized)

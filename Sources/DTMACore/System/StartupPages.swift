@@ -4,7 +4,8 @@ import Glibc
 
 /// Hands back the pages that only start-up touched: argument parsing, configuration, the dynamic
 /// loader's relocation tables, route set-up. The kernel maps a file's pages 64 KiB around each one
-/// touched, and leaves them mapped, so a daemon that has started carries them for good.
+/// touched, and leaves them mapped, so a daemon that has started carries them for good. (Called
+/// again after a burst of connections, for the code only the burst ran: refusals, error answers.)
 ///
 /// Only clean, read-only file mappings are released (`MADV_DONTNEED`): their pages are the file's
 /// own, so dropping them changes nothing but residency, and whatever the running daemon needs comes

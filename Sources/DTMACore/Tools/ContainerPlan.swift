@@ -10,7 +10,7 @@ public enum ContainerPlan {
         // With its tag made explicit: a bare name must never be resolved as an image ID prefix.
         var config = ContainerConfig(image: ImageReference(parsing: spec.image)?.description ?? spec.image)
         config.env = spec.env.filter { entry in !secrets.keys.contains { entry.hasPrefix($0 + "=") } }
-            + secrets.keys.sorted().map { "\($0)=\(secrets[$0]!)" }
+            + secrets.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }
         config.cmd = spec.cmd
         config.entrypoint = spec.entrypoint
         config.workingDir = spec.workingDir
