@@ -6,6 +6,8 @@
 #   dtma-test/mcp-python:latest       Debian 12 minbase with python3 and real MCP servers from PyPI:
 #                                     the official `mcp` SDK (Tests/Support/Fixtures/mcp_server.py) and
 #                                     `mcp-server-time` (a stdio server); the venv is also used on the host
+#   dtma-test/mcp-time:latest         the same, running mcp-server-time by default (stdio, no port exposed)
+#   dtma-test/mcp-http:latest         the same, its Streamable HTTP server on 8000 by default, EXPOSE 8000
 # Idempotent: an image that exists is kept unless --rebuild is given; the Debian root filesystem is
 # cached in /var/cache/dtma-test.
 set -euo pipefail
@@ -15,6 +17,8 @@ source "$here/lib.sh"
 BUSYBOX_IMAGE=dtma-test/busybox:latest
 RUNTIME_IMAGE=dtma-test/debian-runtime:latest
 MCP_IMAGE=dtma-test/mcp-python:latest
+MCP_TIME_IMAGE=dtma-test/mcp-time:latest
+MCP_HTTP_IMAGE=dtma-test/mcp-http:latest
 CACHE=/var/cache/dtma-test
 # Pinned: the probe tests know what these servers say.
 MCP_SDK_VERSION=2.3.0
@@ -108,7 +112,18 @@ build_mcp_python() {
 }
 
 mcp_image_current() {
-    [ "$(docker image inspect -f '{{ index .Config.Labels "dtma.fixture" }}' "$MCP_IMAGE" 2>/dev/null)" = "$(mcp_image_fingerprint)" ]
+    [ "$(docker image inspect -f '{{ index .Config.Labels "dtma.fixture" }}' "${1:-$MCP_IMAGE}" 2>/dev/null)" = "$(mcp_image_fingerprint)" ]
+}
+
+# Two MCP servers as a registry would ship them, the way the control plane deploys them (no
+# command, no probe): what each image declares (its command, an exposed port) is all dtma learns.
+build_mcp_variants() {
+    local holder
+    holder=$(docker create "$MCP_IMAGE")
+    docker commit --change 'CMD ["python", "-m", "mcp_server_time"]' "$holder" "$MCP_TIME_IMAGE" >/dev/null
+    docker commit --change 'EXPOSE 8000/tcp' "$holder" "$MCP_HTTP_IMAGE" >/dev/null
+    docker rm "$holder" >/dev/null
+    log "built $MCP_TIME_IMAGE and $MCP_HTTP_IMAGE"
 }
 
 if [ "$rebuild" = "--rebuild" ] || ! image_exists "$BUSYBOX_IMAGE"; then
@@ -120,4 +135,7 @@ fi
 ensure_mcp_venv
 if [ "$rebuild" = "--rebuild" ] || ! mcp_image_current; then
     build_mcp_python
+fi
+if [ "$rebuild" = "--rebuild" ] || ! mcp_image_current "$MCP_TIME_IMAGE" || ! mcp_image_current "$MCP_HTTP_IMAGE"; then
+    build_mcp_variants
 fi

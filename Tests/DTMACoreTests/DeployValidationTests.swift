@@ -77,11 +77,14 @@ let refusedBodies: [RefusedBody] = [
     .init(name: "memoryMB that overflows", body: deployBody(["resources": ["memoryMB": Int64.max / 2]]), code: .invalidField, field: "baseConfigOverrideJson.HostConfig.Memory"),
     .init(name: "one-character name", body: deployBody(["instanceNameOnToolbox": "0"]), code: .invalidField, field: "instanceNameOnToolbox"),
     .init(name: "probe port out of range", body: deployBody(["probe": ["port": 70000]]), code: .invalidField, field: "probe.port"),
-    .init(
-        name: "http probe with no port at all", body: deployBody(["probe": ["transport": "sse"]], host: ["PortBindings": [:]]),
-        code: .invalidField, field: "probe.port"),
     .init(name: "probe timeout above period", body: deployBody(["probe": ["periodSeconds": 2, "timeoutSeconds": 5]]), code: .invalidField, field: "probe.timeoutSeconds"),
     .init(name: "probe path relative", body: deployBody(["probe": ["path": "mcp"]]), code: .invalidField, field: "probe.path"),
+    // The MCP generation's transport names.
+    .init(name: "websocket transport", body: deployBody(["mcpTransportType": "websocket"]), code: .notSupported, field: "mcpTransportType"),
+    .init(name: "unknown transport type", body: deployBody(["mcpTransportType": "carrier-pigeon"]), code: .invalidField, field: "mcpTransportType"),
+    .init(name: "transport names that disagree", body: deployBody(["mcpTransportType": "sse", "probe": ["transport": "stdio"]]), code: .invalidField, field: "mcpTransportType"),
+    .init(name: "relative endpoint path", body: deployBody(["mcpTransportType": "sse", "mcpEndpointPath": "sse"]), code: .invalidField, field: "mcpEndpointPath"),
+    .init(name: "probe transport auto is not a name", body: deployBody(["probe": ["transport": "auto"]]), code: .invalidField, field: "probe.transport"),
     // Hardening issue, item 3: keys dtma does not support are refused, at any depth and in any case, and so are repeated keys.
     .init(name: "privileged at the top", body: deployBody(["privileged": true]), code: .notSupported, field: "privileged"),
     .init(name: "PRIVILEGED in upper case", body: deployBody(host: ["PRIVILEGED": true]), code: .notSupported, field: "baseConfigOverrideJson.HostConfig.PRIVILEGED"),
@@ -148,12 +151,47 @@ struct DeployValidationTests {
         #expect(spec.probe?.failureThreshold == 3)
     }
 
-    @Test("a null override and no ports is a valid stdio-less tool")
+    @Test("a null override and no ports leaves the transport to the image")
     func minimal() throws {
         let spec = try validate(deployBody(["baseConfigOverrideJson": NSNull()]))
         #expect(spec.env.isEmpty)
         #expect(spec.ports.isEmpty)
-        #expect(spec.probe?.transport == ProbeSettings.Transport.none)
+        #expect(spec.probe?.transport == .auto)
+    }
+
+    @Test("the image decides what the request left open: stdio without an exposed port, Streamable HTTP on the one it exposes")
+    func transportFromTheImage() throws {
+        let auto = try #require(try validate(deployBody(["baseConfigOverrideJson": NSNull()])).probe)
+        let stdio = try auto.resolved(imageExposes: [])
+        #expect(stdio.transport == .stdio)
+        #expect(stdio.chosenBecause?.contains("stdio") == true)
+        let http = try auto.resolved(imageExposes: ["53/udp", "9000/tcp", "8000/tcp"])
+        #expect(http.transport == .streamableHTTP)
+        #expect(http.port == 8000)
+        #expect(http.path == "/mcp")
+        #expect(http.chosenBecause?.contains("8000/tcp") == true)
+        let stdioPlan = ContainerPlan.containerConfig(
+            for: { var spec = try! validate(deployBody(["baseConfigOverrideJson": NSNull()])); spec.probe = stdio; return spec }(), dtmaVersion: "t")
+        #expect(stdioPlan.openStdin == true, "a stdio server keeps its stdin open: without it, it reads EOF and exits")
+
+        let sse = try #require(try validate(deployBody(["mcpTransportType": "sse", "mcpEndpointPath": "/events"], host: ["PortBindings": [:]])).probe)
+        #expect(sse.transport == .sse)
+        #expect(sse.port == nil, "left to the image")
+        #expect(try sse.resolved(imageExposes: ["7000/tcp"]).port == 7000)
+        #expect(try sse.resolved(imageExposes: ["7000/tcp"]).path == "/events")
+        #expect(throws: ToolSpecError.self) { try sse.resolved(imageExposes: []) }
+        let named = try #require(try validate(deployBody(["mcpTransportType": "http"])).probe)
+        #expect(named.transport == .streamableHTTP)
+        #expect(named.port == 8080, "the published port")
+        #expect(try named.resolved(imageExposes: ["9999/tcp"]).port == 8080, "what the request gave stays")
+    }
+
+    @Test("the words that say why a transport was chosen are not part of the spec hash")
+    func reasonOutOfHash() throws {
+        var spec = try validate(deployBody())
+        let hash = spec.specHash
+        spec.probe?.chosenBecause = "something else"
+        #expect(spec.specHash == hash)
     }
 
     @Test("a probe port that is not published is probed on the container's address and exposed")

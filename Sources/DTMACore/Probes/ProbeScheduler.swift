@@ -68,7 +68,7 @@ public struct ProbeScheduler: Service {
         else { return nil }
         let endpoint: Target.Endpoint
         switch settings.transport {
-        case .none: return nil
+        case .none, .auto: return nil  // auto never reaches a container
         case .stdio: endpoint = .stdio
         case .streamableHTTP, .sse:
             guard let containerPort = settings.port, let (host, port) = address(of: tool, containerPort: containerPort) else { return nil }

@@ -21,6 +21,8 @@ indirect enum DeployKeys: Sendable {
         "accountToolInstanceId": .value,
         "publicPorts": .value,
         "labels": .map(.value),
+        "mcpTransportType": .value,
+        "mcpEndpointPath": .value,
         "resources": .object(["memoryMB": .value, "cpus": .value, "pids": .value, "diskMB": .value]),
         "probe": .object([
             "transport": .value, "port": .value, "path": .value, "periodSeconds": .value, "timeoutSeconds": .value,

@@ -13,6 +13,10 @@ public struct DeployRequest: Decodable, Sendable {
     public var resources: ResourceRequest?
     public var probe: ProbeRequest?
     public var labels: [String: String]?
+    /// The control plane's second generation names the transport (`stdio`, `sse`, `websocket`, and
+    /// some of its code writes `http`) and the endpoint's path.
+    public var mcpTransportType: String?
+    public var mcpEndpointPath: String?
 
     public struct ContainerOverride: Decodable, Sendable {
         public var env: [String]?

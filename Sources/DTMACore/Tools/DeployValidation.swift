@@ -68,7 +68,7 @@ extension DeployRequest {
             restartPolicy: try Self.restartPolicy(host?.restartPolicy),
             security: SecuritySettings(
                 capAdd: try Self.capabilities(host?.capAdd), readOnlyRootFilesystem: host?.readonlyRootfs ?? false),
-            probe: try Self.probe(probe, ports: ports),
+            probe: try Self.probe(probe, ports: ports, transportType: mcpTransportType, endpointPath: mcpEndpointPath),
             labels: try Self.labels((override?.labels ?? [:]).merging(labels ?? [:]) { _, new in new }))
     }
 

@@ -74,28 +74,47 @@ extension DeployRequest {
 
     /// Kubelet's defaults where the request is silent (period 10 s, failure threshold 3, success 1),
     /// with a 5 s timeout since an MCP handshake is several round trips.
-    static func probe(_ request: ProbeRequest?, ports: [PortPublication]) throws(ToolSpecError) -> ProbeSettings {
+    /// The probe, and so the MCP transport. Named by `probe.transport` or `mcpTransportType`;
+    /// otherwise a published port (or `probe.port`) means Streamable HTTP, and nothing at all means
+    /// `auto`: the image decides at deploy time (`ProbeSettings.resolved`).
+    static func probe(
+        _ request: ProbeRequest?, ports: [PortPublication], transportType: String? = nil, endpointPath: String? = nil
+    ) throws(ToolSpecError) -> ProbeSettings {
         let field = "probe"
-        // Something to reach over HTTP (a published port, or a probe port) means Streamable HTTP.
-        var transport: ProbeSettings.Transport = ports.isEmpty && request?.port == nil ? .none : .streamableHTTP
+        var transport: ProbeSettings.Transport?
+        var reason: String?
         if let name = request?.transport {
-            guard let parsed = ProbeSettings.Transport(rawValue: name) else {
-                throw .invalid("\(field).transport", "must be one of \(ProbeSettings.Transport.allCases.map(\.rawValue).joined(separator: ", "))")
+            guard let parsed = ProbeSettings.Transport(rawValue: name), parsed != .auto else {
+                throw .invalid("\(field).transport", "must be one of \(ProbeSettings.Transport.named.map(\.rawValue).joined(separator: ", "))")
             }
-            transport = parsed
+            (transport, reason) = (parsed, "the request's probe.transport")
         }
+        if let name = transportType {
+            let named = try Self.transport(mcpTransportType: name)
+            if let transport, transport != named { throw .invalid("mcpTransportType", "disagrees with probe.transport") }
+            (transport, reason) = (named, reason ?? "the request's mcpTransportType")
+        }
+        if transport == nil {
+            if ports.contains(where: { $0.proto == "tcp" }) || request?.port != nil {
+                (transport, reason) = (.streamableHTTP, request?.port != nil ? "the request's probe.port" : "a published TCP port")
+            } else {
+                transport = .auto
+            }
+        }
+        let chosen = transport ?? .auto
         var port: Int?
         var path: String?
-        if transport == .streamableHTTP || transport == .sse {
-            // A port that is not published is probed on the container's own address.
+        if chosen == .streamableHTTP || chosen == .sse {
+            // A port that is not published is probed on the container's own address; with neither,
+            // the port the image exposes (found at deploy time).
             port = request?.port ?? ports.first(where: { $0.proto == "tcp" })?.containerPort
-            guard let chosen = port, (1...65535).contains(chosen) else {
-                throw .invalid("\(field).port", "is required (the container port the MCP server listens on) when no TCP port is published")
+            if let port, !(1...65535).contains(port) {
+                throw .invalid("\(field).port", "must be a container port between 1 and 65535")
             }
-            path = request?.path ?? (transport == .sse ? "/sse" : "/mcp")
+            path = request?.path ?? endpointPath ?? (chosen == .sse ? "/sse" : "/mcp")
             guard let chosenPath = path, chosenPath.hasPrefix("/"), NameRules.isPlainText(chosenPath, maxBytes: 256),
                 !chosenPath.contains(" ")
-            else { throw .invalid("\(field).path", "must be an absolute path such as /mcp") }
+            else { throw .invalid(request?.path != nil ? "\(field).path" : "mcpEndpointPath", "must be an absolute path such as /mcp") }
         }
         func bounded(_ value: Int?, _ name: String, _ range: ClosedRange<Int>, default fallback: Int) throws(ToolSpecError) -> Int {
             let value = value ?? fallback
@@ -113,10 +132,22 @@ extension DeployRequest {
             action = parsed
         }
         return ProbeSettings(
-            transport: transport, port: port, path: path, periodSeconds: period, timeoutSeconds: timeout,
+            transport: chosen, port: port, path: path, periodSeconds: period, timeoutSeconds: timeout,
             initialDelaySeconds: try bounded(request?.initialDelaySeconds, "initialDelaySeconds", 0...3600, default: 0),
             failureThreshold: try bounded(request?.failureThreshold, "failureThreshold", 1...100, default: 3),
             successThreshold: try bounded(request?.successThreshold, "successThreshold", 1...100, default: 1),
-            action: action)
+            action: action, chosenBecause: reason)
+    }
+
+    /// `mcpTransportType` as the control plane writes it.
+    static func transport(mcpTransportType name: String) throws(ToolSpecError) -> ProbeSettings.Transport {
+        switch name.lowercased() {
+        case "stdio": return .stdio
+        case "sse": return .sse
+        case "http", "streamable-http", "streamable_http", "streamablehttp": return .streamableHTTP
+        case "websocket", "ws":
+            throw .init(.notSupported, field: "mcpTransportType", "mcpTransportType: websocket is not an MCP transport; use stdio, sse or streamable-http")
+        default: throw .invalid("mcpTransportType", "must be stdio, sse or streamable-http (http)")
+        }
     }
 }

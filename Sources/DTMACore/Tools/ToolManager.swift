@@ -147,11 +147,13 @@ public final class ToolManager: Sendable {
             throw ToolError.portConflict(port: clash.description, heldBy: taken[clash])
         }
         if let existing = try await existingContainer(spec.instanceName) {
-            return try await adopt(existing, for: spec)
+            // What the image decides is part of the spec: read from the image the container runs.
+            let image = try await engineCall { try await self.engine.inspectImage(existing.image) }
+            return try await adopt(existing, for: try Self.resolved(spec, image: image))
         }
         state.begin(spec, operation: .pulling)
         do {
-            try await ensureImage(spec)
+            let spec = try Self.resolved(spec, image: try await ensureImage(spec))
             // Each time (one inspect): a network someone removed by hand is back before the create.
             try await ensureToolNetwork()
             state.setOperation(spec.instanceName, .creating)
@@ -197,10 +199,21 @@ public final class ToolManager: Sendable {
         return DeployOutcome(created: false, container: try await refresh(existing.id))
     }
 
-    private func ensureImage(_ spec: ToolSpec) async throws {
+    /// The spec with what its request left to the image decided (`ProbeSettings.resolved`).
+    static func resolved(_ spec: ToolSpec, image: ImageInspect) throws -> ToolSpec {
+        var spec = spec
         do {
-            _ = try await engine.inspectImage(spec.image)
-            return
+            spec.probe = try spec.probe?.resolved(imageExposes: Array((image.config?.exposedPorts ?? [:]).keys))
+        } catch {
+            throw ToolError.invalidSpec(error)
+        }
+        return spec
+    }
+
+    /// The image, pulled first when the engine does not have it.
+    private func ensureImage(_ spec: ToolSpec) async throws -> ImageInspect {
+        do {
+            return try await engine.inspectImage(spec.image)
         } catch DockerEngineError.notFound {}
         logger.info("pulling image", metadata: ["instance": "\(spec.instanceName)", "image": "\(spec.image)"])
         do {
@@ -214,6 +227,7 @@ public final class ToolManager: Sendable {
             default: throw ToolError.imagePullFailed(image: spec.image, reason: Self.engineWords(error))
             }
         }
+        return try await engineCall { try await self.engine.inspectImage(spec.image) }
     }
 
     // MARK: Helpers

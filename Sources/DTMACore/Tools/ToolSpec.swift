@@ -26,9 +26,11 @@ public struct ToolSpec: Sendable, Equatable, Codable {
     /// Identifies the spec: equal hashes mean a repeated deploy may adopt the running container.
     /// Holds no secret value (only `secretNames`): it is a label, readable by anyone who can list containers.
     public var specHash: String {
+        var hashed = self
+        hashed.probe?.chosenBecause = nil  // words for people, not what runs
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys]
-        return SHA256.hexDigest([UInt8]((try? encoder.encode(self)) ?? Data()))
+        return SHA256.hexDigest([UInt8]((try? encoder.encode(hashed)) ?? Data()))
     }
 
     /// Host ports this tool occupies, for collision checks.
@@ -91,6 +93,11 @@ public struct ProbeSettings: Sendable, Hashable, Codable {
         case sse
         case stdio
         case none
+        /// Nothing named one: decided from the image at deploy time (`resolved(imageExposes:)`); never on a container.
+        case auto
+
+        /// What a request may name.
+        public static let named: [Transport] = [.streamableHTTP, .sse, .stdio, .none]
     }
 
     public enum Action: String, Sendable, Codable, CaseIterable {
@@ -107,4 +114,6 @@ public struct ProbeSettings: Sendable, Hashable, Codable {
     public var failureThreshold: Int
     public var successThreshold: Int
     public var action: Action
+    /// Why this transport, in words for `/status` ("the image exposes no port: stdio"); not part of the spec hash.
+    public var chosenBecause: String? = nil
 }
