@@ -36,8 +36,11 @@ struct EventsImagesNetworksTests {
         await #expect(throws: DockerEngineError.notFound(message: "No such image: dtma-test/absent:latest")) {
             try await engine.removeImage("dtma-test/absent:latest")
         }
-        await #expect(throws: DockerEngineError.invalidArgument("'../containers/json' is not an image reference")) {
-            try await engine.inspectImage("../containers/json")
+        // Docker's reference grammar, before any request: a path that would reach another route is no image.
+        for notAnImage in ["../containers/json", "..:5000/x", "sha256:1672ae7c9fdf"] {
+            await #expect(throws: DockerEngineError.invalidArgument("not an image reference in Docker's grammar")) {
+                try await engine.inspectImage(notAnImage)
+            }
         }
     }
 
