@@ -28,7 +28,9 @@ public enum DTMAServer {
         return Application(
             router: router,
             server: GuardedHTTP1Channel.builder(limits: limits, admission: admission),
-            configuration: .init(address: .hostname(config.listenHost, port: config.listenPort), serverName: "dtma"),
+            // A deep accept queue (the kernel caps it at somaxconn): in a flood of connections a full
+            // queue drops a SYN, and that client, /health's too, waits out TCP's 1 s retransmission.
+            configuration: .init(address: .hostname(config.listenHost, port: config.listenPort), serverName: "dtma", backlog: 4096),
             onServerRunning: { channel in await onListening(channel.localAddress?.port ?? config.listenPort) },
             logger: logger)
     }

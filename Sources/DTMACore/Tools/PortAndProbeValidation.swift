@@ -74,6 +74,7 @@ extension DeployRequest {
 
     /// Kubelet's defaults where the request is silent (period 10 s, failure threshold 3, success 1),
     /// with a 5 s timeout since an MCP handshake is several round trips.
+    ///
     /// The probe, and so the MCP transport. Named by `probe.transport` or `mcpTransportType`;
     /// otherwise a published port (or `probe.port`) means Streamable HTTP, and nothing at all means
     /// `auto`: the image decides at deploy time (`ProbeSettings.resolved`).
