@@ -20,6 +20,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-metrics.git", from: "2.13.0"),
         .package(url: "https://github.com/apple/swift-nio-extras.git", from: "1.35.2"),
         .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
+        .package(url: "https://github.com/apple/swift-http-types.git", from: "1.8.0"),
     ],
     targets: [
         // Pure HTTP/1.1 codec and the engine's stream framings: bytes in, events out, no I/O.
@@ -82,6 +83,7 @@ let package = Package(
             name: "DTMACore",
             dependencies: [
                 "CMalloc",
+                "HTTP1",
                 "DockerEngine",
                 "HTTP1Client",
                 "ControlPlane",
@@ -97,6 +99,11 @@ let package = Package(
             name: "DTMAServer",
             dependencies: [
                 "DTMACore",
+                "ControlPlane",
+                "DockerEngine",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdCore", package: "hummingbird"),
                 .product(name: "NIOCore", package: "swift-nio"),

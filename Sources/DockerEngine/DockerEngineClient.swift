@@ -48,7 +48,7 @@ public final class DockerEngineClient: Sendable {
         http.requestTimeout = configuration.requestTimeout
         http.maxResponseBytes = configuration.maxResponseBytes
         http.hostHeader = "docker"
-        self.http = HTTP1Client(endpoint: endpoint, configuration: http)
+        self.http = HTTP1Client(endpoint: endpoint.http, configuration: http)
     }
 
     /// Closes idle connections and refuses further requests; open streams end on their own.

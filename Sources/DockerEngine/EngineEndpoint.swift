@@ -1,10 +1,21 @@
 import HTTP1Client
 
-/// Where the engine listens: its unix socket (the default) or a plain TCP address for a remote engine.
-public typealias EngineEndpoint = HTTP1Endpoint
+/// Where the engine listens: its unix socket (the default) or a plain TCP address for a remote
+/// engine. This module's own type: callers need not know the HTTP client underneath.
+public enum EngineEndpoint: Sendable, Equatable, Hashable, CustomStringConvertible {
+    case unixSocket(path: String)
+    case tcp(host: String, port: Int)
 
-extension HTTP1Endpoint {
     public static let defaultSocket = EngineEndpoint.unixSocket(path: "/var/run/docker.sock")
+
+    public var description: String { http.description }
+
+    var http: HTTP1Endpoint {
+        switch self {
+        case .unixSocket(let path): .unixSocket(path: path)
+        case .tcp(let host, let port): .tcp(host: host, port: port)
+        }
+    }
 
     /// Parses `DOCKER_HOST`-style addresses: `unix:///path`, `tcp://host:port`, or a bare socket path.
     public init(parsing address: String) throws(EngineEndpointError) {

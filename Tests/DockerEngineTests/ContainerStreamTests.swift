@@ -1,5 +1,6 @@
 import DTMATestSupport
 import DockerEngine
+import HTTP1
 import Testing
 
 @Suite("Engine client: logs, attach and exec against the real engine", .requiresEngine)

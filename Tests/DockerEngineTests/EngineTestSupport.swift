@@ -1,4 +1,5 @@
 import DockerEngine
+import HTTP1
 import Foundation
 import DTMATestSupport
 import Testing

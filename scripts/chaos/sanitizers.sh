@@ -9,6 +9,8 @@ source scripts/lib.sh
 ensure_swift
 ensure_engine
 scripts/test-images.sh
+# The deployment suite runs the release binary (dist/dtma) in a bare Debian root: built once, here too.
+scripts/build-release.sh
 # Swift's crash backtracer can hang under a sanitizer; the sanitizers report by themselves.
 export SWIFT_BACKTRACE=enable=no DTMA_REQUIRE_DOCKER=1
 # Leaks in the toolchain's own libraries are known and listed; dtma's are not suppressed.
