@@ -1,5 +1,6 @@
 import FoundationEssentials
 import Logging
+import NIOConcurrencyHelpers
 import ServiceLifecycle
 
 /// When to restart a tool whose probe action is `restart` (kubelet's crash-loop back-off): at once
@@ -45,6 +46,7 @@ struct RestartBackoff: Sendable, Equatable {
 /// Carries out the probe action `restart`: once a second it looks at every such tool's verdict
 /// and restarts, through the tool manager (one operation per instance at a time), those that are
 /// unhealthy or crashed, with `RestartBackoff` between restarts. Tools with `report` are left alone.
+/// Each restart runs on its own: one tool slow to stop never holds up another's.
 public struct ToolRecovery: Service {
     let manager: ToolManager
     let state: StateModel
@@ -62,27 +64,34 @@ public struct ToolRecovery: Service {
         await cancelWhenGracefulShutdown {
             // Keyed by container: a redeployed tool starts with a clean slate.
             var backoffs: [String: RestartBackoff] = [:]
-            while !Task.isCancelled {
-                let tools = state.snapshot().tools.filter { $0.probe?.action == .restart && $0.operation == nil }
-                backoffs = backoffs.filter { id, _ in tools.contains { $0.containerID == id } }
-                for tool in tools {
-                    guard let id = tool.containerID else { continue }
-                    // A container in Docker's own restart loop is already being restarted.
-                    let verdict = tool.containerState?.status == "restarting" ? nil : tool.healthState
-                    guard backoffs[id, default: RestartBackoff()].shouldRestart(verdict, now: .now) else { continue }
-                    let attempt = backoffs[id]!.restarts
-                    logger.warning("restarting a tool that is \(tool.healthState?.rawValue ?? "?")", metadata: [
-                        "instance": "\(tool.instanceName)", "restart": "\(attempt)",
-                        "next_restart_no_sooner_than": "\(RestartBackoff.delay(after: attempt))",
-                        "error": "\(tool.health?.lastResult?.error ?? tool.crash.map { "exit code \($0.exitCode)" } ?? "")",
-                    ])
-                    do {
-                        try await manager.restart(tool.instanceName, expectedContainerID: id)
-                    } catch {
-                        logger.error("restart failed", metadata: ["instance": "\(tool.instanceName)", "error": "\(error)"])
+            let restarting = NIOLockedValueBox<Set<String>>([])
+            await withDiscardingTaskGroup { group in
+                while !Task.isCancelled {
+                    let tools = state.snapshot().tools.filter { $0.probe?.action == .restart && $0.operation == nil }
+                    backoffs = backoffs.filter { id, _ in tools.contains { $0.containerID == id } }
+                    for tool in tools {
+                        guard let id = tool.containerID, !restarting.withLockedValue({ $0.contains(id) }) else { continue }
+                        // A container in Docker's own restart loop is already being restarted.
+                        let verdict = tool.containerState?.status == "restarting" ? nil : tool.healthState
+                        guard backoffs[id, default: RestartBackoff()].shouldRestart(verdict, now: .now) else { continue }
+                        let attempt = backoffs[id]!.restarts
+                        logger.warning("restarting a tool that is \(tool.healthState?.rawValue ?? "?")", metadata: [
+                            "instance": "\(tool.instanceName)", "restart": "\(attempt)",
+                            "next_restart_no_sooner_than": "\(RestartBackoff.delay(after: attempt))",
+                            "error": "\(tool.health?.lastResult?.error ?? tool.crash.map { "exit code \($0.exitCode)" } ?? "")",
+                        ])
+                        restarting.withLockedValue { _ = $0.insert(id) }
+                        group.addTask {
+                            defer { restarting.withLockedValue { _ = $0.remove(id) } }
+                            do {
+                                try await manager.restart(tool.instanceName, expectedContainerID: id)
+                            } catch {
+                                logger.error("restart failed", metadata: ["instance": "\(tool.instanceName)", "error": "\(error)"])
+                            }
+                        }
                     }
+                    try? await Task.sleep(for: interval)
                 }
-                try? await Task.sleep(for: interval)
             }
         }
     }

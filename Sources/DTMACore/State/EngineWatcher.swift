@@ -1,6 +1,7 @@
 import DockerEngine
 import FoundationEssentials
 import Logging
+import NIOConcurrencyHelpers
 import ServiceLifecycle
 
 /// Keeps the state model in step with the engine: a full relist at start and every
@@ -30,11 +31,13 @@ public struct EngineWatcher: Service {
         while !Task.isCancelled {
             do {
                 let version = try await engine.version()
+                // Taken before the relist: what happens while it runs comes as events afterwards.
+                let since = Int64(Date().timeIntervalSince1970) - 1
                 try await manager.adoptExisting()
                 state.setEngine(reachable: true, version: version.version)
                 logger.info("engine reachable", metadata: ["version": "\(version.version)", "tools": "\(state.snapshot().tools.count)"])
                 backoff = .seconds(1)
-                try await followEvents()
+                try await followEvents(since: since)
             } catch is CancellationError {
                 return
             } catch {
@@ -46,18 +49,30 @@ public struct EngineWatcher: Service {
         }
     }
 
-    /// Applies container events until the stream ends, relisting on a timer alongside.
-    private func followEvents() async throws {
-        let since = Int64(Date().timeIntervalSince1970) - 1
+    /// Applies container events until the stream ends, relisting on a timer alongside. The stream
+    /// is read as fast as the engine writes it: the inspect an event calls for runs beside it,
+    /// one at a time per container, a burst of events for one container costing one more inspect.
+    private func followEvents(since: Int64) async throws {
         try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask {
                 var filters = ContainerLabels.managedFilter
                 filters["type"] = ["container"]
                 let events = try await engine.events(since: since, filters: filters)
-                for try await event in events {
-                    await apply(event)
+                let pending = PendingInspections()
+                try await withThrowingDiscardingTaskGroup { inspections in
+                    for try await event in events {
+                        if event.action == "destroy" {
+                            state.containerGone(event.actor.id)
+                            continue
+                        }
+                        // Exec and health noise says nothing about the container's state.
+                        guard !event.action.hasPrefix("exec_"), !event.action.hasPrefix("health_status") else { continue }
+                        let exit = event.action == "die" ? event.actor.attributes?["exitCode"].flatMap(Int.init) : nil
+                        guard pending.request(event.actor.id, exitCode: exit) else { continue }
+                        inspections.addTask { await refresh(event.actor.id, pending) }
+                    }
+                    throw DockerEngineError.connectionLost(reason: "the events stream ended")
                 }
-                throw DockerEngineError.connectionLost(reason: "the events stream ended")
             }
             group.addTask {
                 await readCrashLogs()
@@ -72,24 +87,21 @@ public struct EngineWatcher: Service {
         }
     }
 
-    private func apply(_ event: EngineEvent) async {
-        if event.action == "destroy" {
-            state.containerGone(event.actor.id)
-            return
-        }
-        // Exec and health noise says nothing about the container's state.
-        guard !event.action.hasPrefix("exec_"), !event.action.hasPrefix("health_status") else { return }
-        do {
-            let inspect = try await engine.inspectContainer(event.actor.id)
-            state.apply(inspect)
-            if event.action == "die", let code = event.actor.attributes?["exitCode"].flatMap(Int.init) {
-                state.recordExit(containerID: inspect.id, code: code, oomKilled: inspect.state.oomKilled, finishedAt: inspect.state.finishedAt)
-                await readCrashLogs()
+    /// Inspects the container until no event for it is pending, and records an exit it announced.
+    private func refresh(_ id: String, _ pending: PendingInspections) async {
+        while case .inspect(let exitCode) = pending.take(id) {
+            do {
+                let inspect = try await engine.inspectContainer(id)
+                state.apply(inspect)
+                if let code = exitCode {
+                    state.recordExit(containerID: inspect.id, code: code, oomKilled: inspect.state.oomKilled, finishedAt: inspect.state.finishedAt)
+                    await readCrashLogs()
+                }
+            } catch DockerEngineError.notFound {
+                state.containerGone(id)
+            } catch {
+                logger.debug("cannot inspect after an event", metadata: ["container": "\(id.prefix(12))", "error": "\(error)"])
             }
-        } catch DockerEngineError.notFound {
-            state.containerGone(event.actor.id)
-        } catch {
-            logger.debug("cannot inspect after event", metadata: ["action": "\(event.action)", "error": "\(error)"])
         }
     }
 }
@@ -162,6 +174,47 @@ public struct DiskUsageSampler: Service {
                 }
                 try await Task.sleep(for: interval)
             }
+        }
+    }
+}
+
+/// The containers whose events call for an inspect, coalesced: while one is being inspected,
+/// further events for it make one more inspect afterwards (it reads the newest state), not one each.
+final class PendingInspections: Sendable {
+    enum Due: Equatable {
+        case none
+        /// Inspect now; `exitCode` when a `die` event announced one.
+        case inspect(exitCode: Int?)
+    }
+
+    private struct Entry {
+        var due = true
+        var exitCode: Int?
+    }
+
+    private let entries = NIOLockedValueBox<[String: Entry]>([:])
+
+    /// Notes an event for `id`; true when nothing is inspecting it yet (the caller starts that).
+    func request(_ id: String, exitCode: Int?) -> Bool {
+        entries.withLockedValue { entries in
+            let running = entries[id] != nil
+            var entry = entries[id] ?? Entry()
+            entry.due = true
+            entry.exitCode = exitCode ?? entry.exitCode
+            entries[id] = entry
+            return !running
+        }
+    }
+
+    /// What the inspector of `id` does next; `.none` also ends its turn (the next event starts one).
+    func take(_ id: String) -> Due {
+        entries.withLockedValue { entries in
+            guard let entry = entries[id], entry.due else {
+                entries[id] = nil
+                return .none
+            }
+            entries[id] = Entry(due: false, exitCode: nil)
+            return .inspect(exitCode: entry.exitCode)
         }
     }
 }
