@@ -3,9 +3,10 @@ import Dispatch
 import FoundationEssentials
 import NIOConcurrencyHelpers
 
-/// HTTPS to the control plane through libcurl. Every transfer runs on this client's own serial
-/// queue, never on Swift's cooperative pool, and reuses one curl handle so that the TLS connection
-/// survives between heartbeats. TLS verification is always on.
+/// HTTPS to the control plane through libcurl. Transfers block in curl, so they run on this
+/// client's own dispatch queue, never on Swift's cooperative pool: up to `maxConcurrentTransfers`
+/// at once, each on a pooled curl handle whose TLS connection survives between uses (a heartbeat's
+/// every minute). TLS verification is always on.
 public final class ControlPlaneClient: Sendable {
     public struct Configuration: Sendable {
         /// The functions URL, e.g. `https://<project>.supabase.co/functions/v1`.
@@ -33,15 +34,16 @@ public final class ControlPlaneClient: Sendable {
     }
 
     public let configuration: Configuration
+    public static let maxConcurrentTransfers = 4
     private let queue: DispatchQueue
-    private let handle: NIOLockedValueBox<CurlHandle>
+    private let handles: CurlHandlePool
 
     public init(configuration: Configuration) throws(ControlPlaneError) {
         try Self.validate(url: configuration.baseURL, allowInsecureHTTP: configuration.allowInsecureHTTP)
         CurlHandle.initializeLibraryOnce()
         self.configuration = configuration
-        queue = DispatchQueue(label: "dtma.control-plane.curl")
-        handle = NIOLockedValueBox(CurlHandle())
+        queue = DispatchQueue(label: "dtma.control-plane.curl", attributes: .concurrent)
+        handles = CurlHandlePool(limit: Self.maxConcurrentTransfers)
     }
 
     /// An `https://` URL, or `http://` when allowed.
@@ -58,13 +60,12 @@ public final class ControlPlaneClient: Sendable {
     public func post(_ path: String, json body: [UInt8]) async throws -> Response {
         let url = configuration.baseURL.trimmingSlashSuffix() + path
         let cancelled = NIOLockedValueBox(false)
+        let curl = try await handles.acquire()
+        defer { handles.release(curl) }
         return try await withTaskCancellationHandler {
             try await withCheckedThrowingContinuation { continuation in
-                queue.async { [configuration, handle] in
-                    let result = handle.withLockedValue { curl in
-                        curl.post(url: url, body: body, configuration: configuration, isCancelled: { cancelled.withLockedValue { $0 } })
-                    }
-                    continuation.resume(with: result)
+                queue.async { [configuration] in
+                    continuation.resume(with: curl.post(url: url, body: body, configuration: configuration, isCancelled: { cancelled.withLockedValue { $0 } }))
                 }
             }
         } onCancel: {

@@ -19,6 +19,21 @@ struct ControlPlaneClientTests {
         #expect(recorded.body == #"{"hello":1}"#)
     }
 
+    @Test("transfers run side by side: a second one is sent while the first waits for a slow answer")
+    func concurrentTransfers() async throws {
+        let fixture = try ControlPlaneFixture()
+        defer { fixture.stop() }
+        let client = try fixture.client()
+        try await fixture.setMode("slow")  // every answer after 3 s
+        async let first = client.post("/heartbeat", json: Array(#"{"n":1}"#.utf8))
+        async let second = client.post("/fetch-tool-secrets", json: Array(#"{"n":2}"#.utf8))
+        _ = try await (first, second)
+        let arrivals = fixture.requests().filter { $0.mode == "slow" }.map(\.time).sorted()
+        #expect(arrivals.count == 2)
+        // One at a time, the second would arrive only once the first was answered, 3 s later.
+        #expect((arrivals.last ?? 0) - (arrivals.first ?? 0) < 2.5, "both reached the server while the first waited: \(arrivals)")
+    }
+
     @Test("a server the CA does not vouch for is a transport error naming TLS, not a crash")
     func wrongCA() async throws {
         let fixture = try ControlPlaneFixture()
