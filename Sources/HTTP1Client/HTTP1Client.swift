@@ -54,7 +54,7 @@ public final class HTTP1Client: Sendable {
         var attempt = 0
         while true {
             attempt += 1
-            let (connection, _) = try await pool.lease()
+            let (connection, _) = try await pool.lease(waitingAtMost: timeout ?? configuration.requestTimeout)
             let result: CollectedResponse
             do {
                 result = try await connection.collect(
@@ -79,7 +79,7 @@ public final class HTTP1Client: Sendable {
     public func stream(_ request: HTTP1Request, timeout: Duration? = nil, retryIfStale: Bool = false) async throws -> HTTP1Stream {
         let bytes = try serialize(request)
         while true {
-            let (connection, reused) = try await pool.lease()
+            let (connection, reused) = try await pool.lease(waitingAtMost: timeout ?? configuration.requestTimeout)
             let lease = StreamLease(pool: pool, connection: connection)
             do {
                 let streamed = try await connection.stream(bytes, timeout: TimeAmount(timeout ?? configuration.requestTimeout), keepAlive: lease)

@@ -35,8 +35,10 @@ final class HTTP1ConnectionPool: Sendable {
     var openConnections: Int { state.withLockedValue { $0.open } }
 
     /// A connection for one exchange; `reused` when it carried one before (the peer may have
-    /// closed it meanwhile without our having read the news yet).
-    func lease() async throws -> (connection: HTTP1Connection, reused: Bool) {
+    /// closed it meanwhile without our having read the news yet). When every connection is busy the
+    /// caller waits its turn, at most `waitingAtMost` (then `timedOut`): a stuck peer must not hold
+    /// every later request without end.
+    func lease(waitingAtMost limit: Duration) async throws -> (connection: HTTP1Connection, reused: Bool) {
         enum Decision { case reuse(HTTP1Connection), open, wait }
         let decision: Decision = try state.withLockedValue { state in
             guard !state.isShutDown else { throw HTTP1ClientError.shutDown }
@@ -54,7 +56,7 @@ final class HTTP1ConnectionPool: Sendable {
         case .reuse(let connection): return (connection, true)
         case .open: return (try await openReservedConnection(), false)
         case .wait:
-            if let connection = try await waitForTurn() { return (connection, true) }
+            if let connection = try await waitForTurn(atMost: limit) { return (connection, true) }
             return (try await openReservedConnection(), false)
         }
     }
@@ -110,11 +112,20 @@ final class HTTP1ConnectionPool: Sendable {
         waiter?.continuation.resume(returning: nil)
     }
 
-    private func waitForTurn() async throws -> HTTP1Connection? {
+    private func waitForTurn(atMost limit: Duration) async throws -> HTTP1Connection? {
         let id = state.withLockedValue { state in
             defer { state.nextWaiterID += 1 }
             return state.nextWaiterID
         }
+        let timeout = TimeAmount(limit)
+        let expiry = LoopTimers.loop.scheduleTask(in: timeout) { [state] in
+            let waiter = state.withLockedValue { state -> Waiter? in
+                guard let index = state.waiters.firstIndex(where: { $0.id == id }) else { return nil }
+                return state.waiters.remove(at: index)
+            }
+            waiter?.continuation.resume(throwing: HTTP1ClientError.timedOut(seconds: Double(timeout.nanoseconds) / 1e9))
+        }
+        defer { expiry.cancel() }
         return try await withTaskCancellationHandler {
             try await withCheckedThrowingContinuation { continuation in
                 let enqueued = state.withLockedValue { state in

@@ -1,5 +1,7 @@
 import DTMATestSupport
 import DockerEngine
+import HTTP1
+import HTTP1Client
 import Testing
 
 /// Failure modes of the connection layer, against `ScriptedEngine`.
@@ -14,6 +16,25 @@ struct ConnectionFailureTests {
         await #expect(throws: DockerEngineError.timedOut(operation: "GET /version", seconds: 0.3)) {
             try await client.version()
         }
+        client.shutdown()
+        try await engine.stop()
+    }
+
+    @Test("with every pooled connection stuck on a silent peer, the next request waits at most its own timeout")
+    func poolWaitDeadline() async throws {
+        let engine = try await ScriptedEngine([.silence])
+        var configuration = HTTP1Client.Configuration()
+        configuration.maxConnections = 1
+        let client = HTTP1Client(endpoint: .unixSocket(path: engine.socketPath), configuration: configuration)
+        // The one connection waits 30 s for an answer that never comes.
+        let stuck = Task { try await client.execute(HTTP1Request(method: "GET", target: "/stuck"), timeout: .seconds(30)) }
+        while engine.connectionsAccepted == 0 { try await Task.sleep(for: .milliseconds(10)) }
+        await #expect(throws: HTTP1ClientError.timedOut(seconds: 0.2)) {
+            _ = try await client.execute(HTTP1Request(method: "GET", target: "/next"), timeout: .milliseconds(200))
+        }
+        #expect(engine.connectionsAccepted == 1, "it waited for the pool's one connection, and gave up")
+        stuck.cancel()
+        _ = try? await stuck.value
         client.shutdown()
         try await engine.stop()
     }
