@@ -8,13 +8,17 @@ import ServiceLifecycle
 /// Everything `dtma serve` runs, wired from a configuration: the API, the engine watcher, the
 /// system sampler and, when a control plane is configured, the heartbeat loop and secret fetches.
 public struct DTMADaemon: Sendable {
-    public let engine: DockerEngineClient
+    public let engine: any ContainerEngine
     public let state: StateModel
     public let manager: ToolManager
     public let metrics: DTMAMetrics
     public let services: [any Service]
 
-    public init(config: DTMAConfig, version: String, logger: Logger, onListening: @escaping @Sendable (Int) async -> Void = { _ in }) throws {
+    /// `engine` replaces the Docker engine at `config.engine` (tests give an in-memory one).
+    public init(
+        config: DTMAConfig, version: String, logger: Logger, engine injected: (any ContainerEngine)? = nil,
+        onListening: @escaping @Sendable (Int) async -> Void = { _ in }
+    ) throws {
         func child(_ label: String) -> Logger {
             var child = logger
             child[metadataKey: "component"] = "\(label)"
@@ -23,7 +27,7 @@ public struct DTMADaemon: Sendable {
         let metrics = DTMAMetrics()
         var engineSettings = DockerEngineClient.Configuration()
         engineSettings.observer = { metrics.recordEngineCall($0, duration: $1, failed: $2) }
-        let engine = DockerEngineClient(endpoint: config.engine, configuration: engineSettings, logger: child("engine"))
+        let engine = injected ?? DockerEngineClient(endpoint: config.engine, configuration: engineSettings, logger: child("engine"))
         let state = StateModel()
         var services: [any Service] = []
         var secrets: ToolManager.SecretsSource?

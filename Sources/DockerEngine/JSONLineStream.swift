@@ -1,13 +1,16 @@
-import HTTP1Client
 import FoundationEssentials
 import HTTP1
 
 /// Newline-delimited JSON documents (events, pull progress) decoded as they arrive.
 public struct JSONLineStream<Element: Decodable & Sendable>: AsyncSequence, Sendable {
-    let bytes: HTTP1ByteStream
+    let bytes: EngineByteStream
+
+    public init(bytes: EngineByteStream) {
+        self.bytes = bytes
+    }
 
     public struct AsyncIterator: AsyncIteratorProtocol {
-        var bytes: HTTP1ByteStream.AsyncIterator
+        var bytes: EngineByteStream.AsyncIterator
         var framer = LineFramer()
         let decoder = JSONDecoder()
         var finished = false

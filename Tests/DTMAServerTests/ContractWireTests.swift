@@ -1,3 +1,4 @@
+import DTMACore
 import DockerEngine
 import Foundation
 import HTTP1
@@ -144,7 +145,7 @@ struct ControlPlaneWire {
 }
 
 /// Removes the named tools' containers, however a test ended.
-func removeManaged(_ names: [String], engine: DockerEngineClient) async {
+func removeManaged(_ names: [String], engine: any ContainerEngine) async {
     for name in names {
         for container in (try? await engine.listContainers(all: true, filters: ["label": ["dtma.instance=\(name)"]])) ?? [] {
             try? await engine.removeContainer(container.id, force: true)

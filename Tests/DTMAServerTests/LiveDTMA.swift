@@ -15,7 +15,9 @@ final class LiveDTMA: Sendable {
     static let key = "test-key-0123456789abcdefghijklmnopqrstuvwxyz"
     static let secondaryKey = "rotated-key-0123456789abcdefghijklmnopqrstu"
 
-    let engine: DockerEngineClient
+    let engine: any ContainerEngine
+    /// The real engine's client, for the suites that look at its connections.
+    var docker: DockerEngineClient { engine as! DockerEngineClient }
     let state: StateModel
     let port: Int
     let client: HTTP1Client
@@ -41,7 +43,7 @@ final class LiveDTMA: Sendable {
         return LiveDTMA(engine: daemon.engine, state: daemon.state, port: port, group: group, running: running)
     }
 
-    private init(engine: DockerEngineClient, state: StateModel, port: Int, group: ServiceGroup, running: Task<Void, any Error>) {
+    private init(engine: any ContainerEngine, state: StateModel, port: Int, group: ServiceGroup, running: Task<Void, any Error>) {
         self.engine = engine
         self.state = state
         self.port = port
@@ -145,11 +147,11 @@ func contractDeploy(
 }
 
 /// Containers carrying this test's label, whatever their state.
-func testContainers(_ engine: DockerEngineClient, tag: String) async throws -> [ContainerSummary] {
+func testContainers(_ engine: any ContainerEngine, tag: String) async throws -> [ContainerSummary] {
     try await engine.listContainers(all: true, filters: ["label": ["dtma-test=\(tag)"]])
 }
 
-func removeTestContainers(_ engine: DockerEngineClient, tag: String) async {
+func removeTestContainers(_ engine: any ContainerEngine, tag: String) async {
     for container in (try? await testContainers(engine, tag: tag)) ?? [] {
         try? await engine.removeContainer(container.id, force: true)
     }

@@ -42,7 +42,7 @@ struct LogsAPITests {
             let script = "i=0; while true; do i=$((i+1)); echo tick-$i; usleep 200000; done"
             #expect(try await dtma.call("POST", "/tools", json: contractDeploy(name: name, tag: tag, script: script)).status == 201)
             try await Task.sleep(for: .milliseconds(300))
-            let before = dtma.engine.openConnections
+            let before = dtma.docker.openConnections
 
             let stream = try await dtma.client.openStream(HTTP1Request(
                 method: "GET", target: "/tools/\(name)/logs?follow=true&tail=0",
@@ -62,11 +62,11 @@ struct LogsAPITests {
             }
             #expect(ticks.count == 3)
             #expect(ticks.allSatisfy { $0.hasPrefix("tick-") })
-            #expect(dtma.engine.openConnections > before, "the follow holds an engine stream while the client reads")
+            #expect(dtma.docker.openConnections > before, "the follow holds an engine stream while the client reads")
             stream.close()
 
-            #expect(try await eventually(seconds: 10) { dtma.engine.openConnections <= before },
-                    "the engine stream closed after the client left: \(dtma.engine.openConnections) open, \(before) before")
+            #expect(try await eventually(seconds: 10) { dtma.docker.openConnections <= before },
+                    "the engine stream closed after the client left: \(dtma.docker.openConnections) open, \(before) before")
         }
     }
 }

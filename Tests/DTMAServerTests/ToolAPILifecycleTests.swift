@@ -1,3 +1,4 @@
+import DTMACore
 import DockerEngine
 import Foundation
 import DTMATestSupport
@@ -166,7 +167,7 @@ struct ToolAPILifecycleTests {
 }
 
 /// A running container without dtma's labels, named `foreign-<tag>` (removed with the test's containers).
-func startForeignContainer(_ engine: DockerEngineClient, tag: String) async throws -> String {
+func startForeignContainer(_ engine: any ContainerEngine, tag: String) async throws -> String {
     var config = ContainerConfig(image: "dtma-test/busybox:latest")
     config.cmd = ["sleep", "600"]
     config.labels = ["dtma-test": tag]

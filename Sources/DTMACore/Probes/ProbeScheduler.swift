@@ -9,14 +9,14 @@ import ServiceLifecycle
 /// worker for each running tool with a probe and stops the workers of tools that are gone or
 /// stopped. Workers write their verdicts into the state model.
 public struct ProbeScheduler: Service {
-    let engine: DockerEngineClient
+    let engine: any ContainerEngine
     let state: StateModel
     let metrics: DTMAMetrics?
     let reconcileInterval: Duration
     let logger: Logger
 
     public init(
-        engine: DockerEngineClient, state: StateModel, metrics: DTMAMetrics? = nil, reconcileInterval: Duration = .seconds(1), logger: Logger
+        engine: any ContainerEngine, state: StateModel, metrics: DTMAMetrics? = nil, reconcileInterval: Duration = .seconds(1), logger: Logger
     ) {
         self.engine = engine
         self.state = state
@@ -120,7 +120,7 @@ struct Prober {
     static let toolListEvery = 10
 
     let target: ProbeScheduler.Target
-    let engine: DockerEngineClient
+    let engine: any ContainerEngine
     private var era: MCPProbeResult.Era?
     private var toolNames: [String]?
     private var probesSinceToolList = 0
@@ -129,7 +129,7 @@ struct Prober {
     private var attachment: StdioAttachment?
     private var stdioMemory = StdioProbeMemory()
 
-    init(target: ProbeScheduler.Target, engine: DockerEngineClient) {
+    init(target: ProbeScheduler.Target, engine: any ContainerEngine) {
         self.target = target
         self.engine = engine
     }

@@ -28,7 +28,7 @@ public final class StdioAttachment: MCPLineChannel {
         self.stream = stream
     }
 
-    public static func attach(engine: DockerEngineClient, containerID: String) async throws -> StdioAttachment {
+    public static func attach(engine: any ContainerEngine, containerID: String) async throws -> StdioAttachment {
         // What the server said on stderr before we attached (its start-up) opens the tail.
         var options = LogsOptions()
         options.stdout = false

@@ -8,13 +8,13 @@ import ServiceLifecycle
 /// `relistInterval` (events can be missed), and the events stream of dtma's containers in between.
 /// When the engine goes away it says so in the state and reconnects with backoff.
 public struct EngineWatcher: Service {
-    let engine: DockerEngineClient
+    let engine: any ContainerEngine
     let state: StateModel
     let manager: ToolManager
     let relistInterval: Duration
     let logger: Logger
 
-    public init(engine: DockerEngineClient, state: StateModel, manager: ToolManager, relistInterval: Duration = .seconds(30), logger: Logger) {
+    public init(engine: any ContainerEngine, state: StateModel, manager: ToolManager, relistInterval: Duration = .seconds(30), logger: Logger) {
         self.engine = engine
         self.state = state
         self.manager = manager
@@ -156,11 +156,11 @@ public struct SystemSampler: Service {
 /// engine walk each layer, so not at every relist), for `/status` and heartbeats: a tool that
 /// writes gigabytes to its own filesystem shows before the droplet's disk is full.
 public struct DiskUsageSampler: Service {
-    let engine: DockerEngineClient
+    let engine: any ContainerEngine
     let state: StateModel
     let interval: Duration
 
-    public init(engine: DockerEngineClient, state: StateModel, interval: Duration = .seconds(60)) {
+    public init(engine: any ContainerEngine, state: StateModel, interval: Duration = .seconds(60)) {
         self.engine = engine
         self.state = state
         self.interval = interval

@@ -11,7 +11,7 @@ public final class ToolManager: Sendable {
         public var container: ContainerInspect
     }
 
-    let engine: DockerEngineClient
+    let engine: any ContainerEngine
     let state: StateModel
     let logger: Logger
     let dtmaVersion: String
@@ -26,7 +26,7 @@ public final class ToolManager: Sendable {
     private let networkLock = InstanceLocks()
 
     public init(
-        engine: DockerEngineClient, state: StateModel, dtmaVersion: String, stopTimeoutSeconds: Int = 10,
+        engine: any ContainerEngine, state: StateModel, dtmaVersion: String, stopTimeoutSeconds: Int = 10,
         secrets: SecretsSource? = nil, logger: Logger
     ) {
         self.engine = engine

@@ -20,7 +20,7 @@ public enum ToolNetwork {
     /// Creates the network when it is missing, keeps it when it is right, and replaces it when it
     /// is not and nothing is attached; one that is wrong and in use refuses the deploy instead.
     /// (`name` is for tests.)
-    public static func ensure(_ engine: DockerEngineClient, name: String = name, logger: Logger) async throws {
+    public static func ensure(_ engine: any ContainerEngine, name: String = name, logger: Logger) async throws {
         do {
             let existing = try await engine.inspectNetwork(name)
             if isolates(existing) { return }

@@ -30,7 +30,7 @@ extension DockerEngineClient {
         query.add("tail", options.tail.map(String.init))
         query.add("since", options.since.map(String.init))
         let streamed = try await openStream("GET", "/containers/\(pathSegment(id))/logs", query: query)
-        return DockerOutputFrameStream(bytes: streamed.body, raw: options.containerHasTTY)
+        return DockerOutputFrameStream(bytes: EngineByteStream(streamed.body), raw: options.containerHasTTY)
     }
 
     /// `POST /containers/{id}/attach` upgraded to a raw stream: the main process's stdin, stdout and
@@ -46,7 +46,7 @@ extension DockerEngineClient {
         query.add("logs", logs)
         let streamed = try await openStream(
             "POST", "/containers/\(pathSegment(id))/attach", query: query, upgrade: true)
-        return DockerHijackedStream(stream: streamed, output: DockerOutputFrameStream(bytes: streamed.body, raw: containerHasTTY))
+        return DockerHijackedStream(stream: streamed, output: DockerOutputFrameStream(bytes: EngineByteStream(streamed.body), raw: containerHasTTY))
     }
 }
 
@@ -80,12 +80,18 @@ public struct DockerHijackedStream: Sendable {
 /// Output frames of `logs`, `attach` or `exec`, decoded from the byte stream as it arrives.
 public struct DockerOutputFrameStream: AsyncSequence, Sendable {
     public typealias Element = DockerOutputFrame
-    let bytes: HTTP1ByteStream
+    let bytes: EngineByteStream
     /// TTY output has no frames: every chunk is stdout.
     let raw: Bool
 
+    /// `bytes` in Docker's stream format (8-byte frame headers), or raw TTY output.
+    public init(bytes: EngineByteStream, raw: Bool) {
+        self.bytes = bytes
+        self.raw = raw
+    }
+
     public struct AsyncIterator: AsyncIteratorProtocol {
-        var bytes: HTTP1ByteStream.AsyncIterator
+        var bytes: EngineByteStream.AsyncIterator
         let raw: Bool
         var decoder = DockerFrameDecoder()
         var finished = false

@@ -10,6 +10,6 @@ extension DockerEngineClient {
         query.add("until", until.map(String.init))
         query.add("filters", filters: filters)
         let streamed = try await openStream("GET", "/events", query: query)
-        return JSONLineStream(bytes: streamed.body)
+        return JSONLineStream(bytes: EngineByteStream(streamed.body))
     }
 }

@@ -14,7 +14,7 @@ extension DockerEngineClient {
         }
         let streamed = try await openStream(
             "POST", "/exec/\(pathSegment(execID))/start", body: try encode(StartBody(tty: tty)), upgrade: true)
-        return DockerHijackedStream(stream: streamed, output: DockerOutputFrameStream(bytes: streamed.body, raw: tty))
+        return DockerHijackedStream(stream: streamed, output: DockerOutputFrameStream(bytes: EngineByteStream(streamed.body), raw: tty))
     }
 
     /// `GET /exec/{id}/json`: whether it still runs, and its exit code.

@@ -37,7 +37,7 @@ extension DockerEngineClient {
         }
         let query: EngineQuery = [("fromImage", image.name), ("tag", image.tagOrDigest)]
         let streamed = try await openStream("POST", "/images/create", query: query, headers: .init(headers))
-        return JSONLineStream(bytes: streamed.body)
+        return JSONLineStream(bytes: EngineByteStream(streamed.body))
     }
 
     private func parsed(_ reference: String) throws -> ImageReference {
