@@ -145,7 +145,10 @@ let package = Package(
         .testTarget(name: "MCPProbeTests", dependencies: ["MCPProbe", "DTMATestSupport"]),
         .testTarget(name: "SystemdTests", dependencies: ["Systemd", "DTMATestSupport"]),
         // Shared by the test targets: the stand-in control plane, polling helpers.
-        .target(name: "DTMATestSupport", dependencies: ["ControlPlane"], path: "Tests/Support", exclude: ["Fixtures"]),
+        .target(
+            name: "DTMATestSupport",
+            dependencies: ["ControlPlane", "DTMACore", "DockerEngine", .product(name: "NIOConcurrencyHelpers", package: "swift-nio")],
+            path: "Tests/Support", exclude: ["Fixtures"]),
         .testTarget(
             name: "ControlPlaneTests",
             dependencies: ["ControlPlane", "DTMATestSupport", .product(name: "ServiceLifecycle", package: "swift-service-lifecycle")]

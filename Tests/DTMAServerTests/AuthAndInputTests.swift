@@ -27,11 +27,12 @@ let authCases: [AuthCase] = [
     .init(name: "the second key, during rotation", authorization: "Bearer \(LiveDTMA.secondaryKey)", accepted: true),
 ]
 
-@Suite("API authentication and bad input", .requiresEngine, .serialized)
+/// Against an in-memory engine: nothing here needs dockerd.
+@Suite("API authentication and bad input")
 struct AuthAndInputTests {
     @Test("bearer auth table on /status", arguments: authCases)
     func bearer(_ testCase: AuthCase) async throws {
-        try await withLiveDTMA { dtma, _ in
+        try await withLiveDTMA(engine: InMemoryEngine()) { dtma, _ in
             let answer = try await dtma.call("GET", "/status", authorization: testCase.authorization)
             if testCase.accepted {
                 #expect(answer.status == 200)
@@ -45,7 +46,7 @@ struct AuthAndInputTests {
 
     @Test("a client dripping its request head is cut off; a prompt one on the same server is not")
     func slowloris() async throws {
-        try await withLiveDTMA(environment: ["DTMA_REQUEST_HEAD_TIMEOUT_SECONDS": "2"]) { dtma, _ in
+        try await withLiveDTMA(environment: ["DTMA_REQUEST_HEAD_TIMEOUT_SECONDS": "2"], engine: InMemoryEngine()) { dtma, _ in
             let channel = try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
                 .connect(host: "127.0.0.1", port: dtma.port) { channel in
                     channel.eventLoop.makeCompletedFuture { try NIOAsyncChannel<ByteBuffer, ByteBuffer>(wrappingChannelSynchronously: channel) }
@@ -71,7 +72,7 @@ struct AuthAndInputTests {
 
     @Test("two Authorization headers are refused")
     func duplicateHeaders() async throws {
-        try await withLiveDTMA { dtma, _ in
+        try await withLiveDTMA(engine: InMemoryEngine()) { dtma, _ in
             let answer = try await dtma.call("GET", "/status", extraHeaders: [("Authorization", "Bearer \(LiveDTMA.key)")])
             #expect(answer.status == 401)
         }
@@ -79,7 +80,7 @@ struct AuthAndInputTests {
 
     @Test("/health needs no key and says only ok and whether the engine answers")
     func health() async throws {
-        try await withLiveDTMA { dtma, _ in
+        try await withLiveDTMA(engine: InMemoryEngine()) { dtma, _ in
             #expect(try await eventually { dtma.state.snapshot().engineReachable })
             let answer = try await dtma.call("GET", "/health", authorization: "")
             #expect(answer.status == 200)
@@ -89,7 +90,7 @@ struct AuthAndInputTests {
 
     @Test("unknown routes are 401 without a key and 404 JSON with one")
     func unknownRoutes() async throws {
-        try await withLiveDTMA { dtma, _ in
+        try await withLiveDTMA(engine: InMemoryEngine()) { dtma, _ in
             #expect(try await dtma.call("GET", "/ssh/execute", authorization: "").status == 401)
             let answer = try await dtma.call("POST", "/ssh/execute", json: "{}")
             #expect(answer.status == 404)
@@ -99,7 +100,7 @@ struct AuthAndInputTests {
 
     @Test("names no tool can have are 4xx, never an engine call (schemathesis found `.`: the engine answered 301, we 500)")
     func impossibleNames() async throws {
-        try await withLiveDTMA { dtma, _ in
+        try await withLiveDTMA(engine: InMemoryEngine()) { dtma, _ in
             for name in [".", "..", "a", "-x", "x%2Fy", "%2E%2E"] {
                 for (method, path, body) in [
                     ("POST", "/tools/\(name)/start", nil), ("POST", "/tools/\(name)/stop", nil), ("DELETE", "/tools/\(name)", nil),
@@ -115,7 +116,7 @@ struct AuthAndInputTests {
 
     @Test("malformed deploy bodies are 4xx JSON and create nothing")
     func malformedBodies() async throws {
-        try await withLiveDTMA { dtma, tag in
+        try await withLiveDTMA(engine: InMemoryEngine()) { dtma, tag in
             let bodies: [(String, Int, String)] = [
                 ("", 400, "invalid_json"),
                 ("{", 400, "invalid_json"),
@@ -141,7 +142,7 @@ struct AuthAndInputTests {
 
     @Test("a known secret appears in no answer")
     func secretsStayOut() async throws {
-        try await withLiveDTMA { dtma, tag in
+        try await withLiveDTMA(engine: InMemoryEngine()) { dtma, tag in
             let secret = "s3cr3t-\(UUID().uuidString)"
             let name = "secret-\(tag)"
             let deployed = try await dtma.call("POST", "/tools", json: contractDeploy(name: name, tag: tag, env: ["API_TOKEN=\(secret)"]))

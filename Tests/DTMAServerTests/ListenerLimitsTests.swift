@@ -67,11 +67,12 @@ struct RawConnection {
     }
 }
 
-@Suite("API listener and stream limits", .requiresEngine, .serialized)
+/// Against an in-memory engine: nothing here needs dockerd.
+@Suite("API listener and stream limits")
 struct ListenerLimitsTests {
     @Test("a request head over the limit gets 431 and the connection is closed")
     func longHead() async throws {
-        try await withLiveDTMA { dtma, _ in
+        try await withLiveDTMA(engine: InMemoryEngine()) { dtma, _ in
             let connection = try await RawConnection.open(port: dtma.port)
             let answer = try await connection.send("GET /health?" + String(repeating: "a", count: 20_000))
             let text = try #require(answer, "closed, not left open")
@@ -83,7 +84,7 @@ struct ListenerLimitsTests {
 
     @Test("a long header field is refused the same way, before the key is checked")
     func longHeaderField() async throws {
-        try await withLiveDTMA { dtma, _ in
+        try await withLiveDTMA(engine: InMemoryEngine()) { dtma, _ in
             let connection = try await RawConnection.open(port: dtma.port)
             let answer = try await connection.send("GET /status HTTP/1.1\r\nHost: a\r\nX-Filler: \(String(repeating: "b", count: 9000))\r\n\r\n")
             #expect(answer?.hasPrefix("HTTP/1.1 431 ") == true)
@@ -92,7 +93,7 @@ struct ListenerLimitsTests {
 
     @Test("a head just under the limit is served")
     func headUnderLimit() async throws {
-        try await withLiveDTMA { dtma, _ in
+        try await withLiveDTMA(engine: InMemoryEngine()) { dtma, _ in
             let filler = String(repeating: "b", count: 7000)
             let answer = try await dtma.call("GET", "/health", extraHeaders: [("X-Filler", filler)])
             #expect(answer.status == 200)
@@ -101,7 +102,7 @@ struct ListenerLimitsTests {
 
     @Test("one address past its connection cap gets 503 at once; another address and a freed slot are served")
     func perPeerCap() async throws {
-        try await withLiveDTMA(environment: ["DTMA_MAX_CONNECTIONS_PER_PEER": "4"]) { dtma, _ in
+        try await withLiveDTMA(environment: ["DTMA_MAX_CONNECTIONS_PER_PEER": "4"], engine: InMemoryEngine()) { dtma, _ in
             var idle: [any Channel] = []
             for _ in 0..<4 { idle.append(try await RawConnection.idle(port: dtma.port, from: "127.0.0.2")) }
             let extra = try await RawConnection.open(port: dtma.port, from: "127.0.0.2")
@@ -121,7 +122,7 @@ struct ListenerLimitsTests {
 
     @Test("past the total cap every address is refused")
     func totalCap() async throws {
-        try await withLiveDTMA(environment: ["DTMA_MAX_CONNECTIONS": "3"]) { dtma, _ in
+        try await withLiveDTMA(environment: ["DTMA_MAX_CONNECTIONS": "3"], engine: InMemoryEngine()) { dtma, _ in
             var idle: [any Channel] = []
             for source in ["127.0.0.3", "127.0.0.4", "127.0.0.5"] { idle.append(try await RawConnection.idle(port: dtma.port, from: source)) }
             let probe = try await RawConnection.open(port: dtma.port, from: "127.0.0.6")
@@ -134,7 +135,7 @@ struct ListenerLimitsTests {
 
     @Test("an authenticated request whose body stalls is closed after the body deadline")
     func slowBody() async throws {
-        try await withLiveDTMA(environment: ["DTMA_REQUEST_BODY_TIMEOUT_SECONDS": "1"]) { dtma, _ in
+        try await withLiveDTMA(environment: ["DTMA_REQUEST_BODY_TIMEOUT_SECONDS": "1"], engine: InMemoryEngine()) { dtma, _ in
             let connection = try await RawConnection.open(port: dtma.port)
             let started = ContinuousClock.now
             let answer = try await connection.send(
@@ -148,7 +149,7 @@ struct ListenerLimitsTests {
 
     @Test("past the cap of event streams a client gets 429 with Retry-After; a stream that ends frees its slot")
     func eventStreamCap() async throws {
-        try await withLiveDTMA(environment: ["DTMA_MAX_EVENT_STREAMS": "1"]) { dtma, _ in
+        try await withLiveDTMA(environment: ["DTMA_MAX_EVENT_STREAMS": "1"], engine: InMemoryEngine()) { dtma, _ in
             let request = "GET /events HTTP/1.1\r\nHost: a\r\nAuthorization: Bearer \(LiveDTMA.key)\r\n\r\n"
             let (first, answer) = try await RawConnection.held(port: dtma.port, request: request)
             #expect(answer.hasPrefix("HTTP/1.1 200 "))
@@ -168,7 +169,7 @@ struct ListenerLimitsTests {
 
     @Test("a chunk size that overflows is a 400, not a 500")
     func chunkSizeOverflow() async throws {
-        try await withLiveDTMA { dtma, _ in
+        try await withLiveDTMA(engine: InMemoryEngine()) { dtma, _ in
             let connection = try await RawConnection.open(port: dtma.port)
             let answer = try await connection.send(
                 "POST /tools HTTP/1.1\r\nHost: a\r\nAuthorization: Bearer \(LiveDTMA.key)\r\nContent-Type: application/json\r\n"

@@ -24,8 +24,11 @@ final class LiveDTMA: Sendable {
     private let group: ServiceGroup
     private let running: Task<Void, any Error>
 
-    /// `environment` adds to (or overrides) the test settings; every log line goes to `logs`.
-    static func start(environment: [String: String] = [:], logs: LogCapture = LogCapture()) async throws -> LiveDTMA {
+    /// `environment` adds to (or overrides) the test settings; every log line goes to `logs`;
+    /// `engine` replaces the real Docker engine (an `InMemoryEngine` for suites that need none).
+    static func start(
+        environment: [String: String] = [:], logs: LogCapture = LogCapture(), engine: (any ContainerEngine)? = nil
+    ) async throws -> LiveDTMA {
         let config = try DTMAConfig.load(
             environment: [
                 "BACKEND_TO_DTMA_API_KEY": key, "BACKEND_TO_DTMA_API_KEY_SECONDARY": secondaryKey,
@@ -35,7 +38,7 @@ final class LiveDTMA: Sendable {
             envFile: nil, legacyFile: nil)
         let logger = Logger(label: "dtma.test") { _ in logs.handler() }
         let (ports, portContinuation) = AsyncStream.makeStream(of: Int.self)
-        let daemon = try DTMADaemon(config: config, version: "test", logger: logger) { portContinuation.yield($0) }
+        let daemon = try DTMADaemon(config: config, version: "test", logger: logger, engine: engine) { portContinuation.yield($0) }
         let group = ServiceGroup(services: daemon.services, logger: logger)
         let running = Task { try await group.run() }
         var iterator = ports.makeAsyncIterator()
@@ -114,9 +117,9 @@ final class LogCapture: Sendable {
 /// Runs `body` against a fresh dtma, then removes every container carrying the test's tag and stops dtma.
 func withLiveDTMA(
     tag: String = uniqueTag(), environment: [String: String] = [:], logs: LogCapture = LogCapture(),
-    _ body: (LiveDTMA, String) async throws -> Void
+    engine: (any ContainerEngine)? = nil, _ body: (LiveDTMA, String) async throws -> Void
 ) async throws {
-    let dtma = try await LiveDTMA.start(environment: environment, logs: logs)
+    let dtma = try await LiveDTMA.start(environment: environment, logs: logs, engine: engine)
     do {
         try await body(dtma, tag)
     } catch {
