@@ -54,6 +54,12 @@ public final class InMemoryEngine: ContainerEngine {
 
     public var containerCount: Int { state.withLockedValue { $0.containers.count } }
 
+    /// The container's process ends on its own with `code`, as a crash does (a `die` event follows).
+    public func exit(_ id: String, code: Int) throws {
+        let (container, _) = try change(id) { container in (container.running, container.exitCode) = (false, code) }
+        publish("die", container.id, attributes: ["exitCode": String(code)])
+    }
+
     // MARK: System
 
     public func version() async throws -> EngineVersion {
