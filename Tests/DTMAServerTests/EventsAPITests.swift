@@ -11,47 +11,25 @@ struct EventsAPITests {
     func crashEvent() async throws {
         try await withLiveDTMA { dtma, tag in
             let name = "events-\(tag)"
-            let stream = try await dtma.client.openStream(HTTP1Request(
-                method: "GET", target: "/events", headers: ["Authorization": "Bearer \(LiveDTMA.key)"]))
-            defer { stream.close() }
-            #expect(stream.head.status == 200)
-            #expect(stream.head.headers["Content-Type"] == "text/event-stream")
-            struct Received: Sendable {
-                var type: String
-                var detail: String?
-                var status: String?
-                var at: Date
-            }
-            let received = NIOLockedValueBox<[Received]>([])
-            let reader = Task {
-                var parser = ServerSentEventParser()
-                for try await chunk in stream.body {
-                    parser.feed(chunk)
-                    while let event = try parser.next() {
-                        let data = (try? JSONSerialization.jsonObject(with: Data(event.data.utf8)) as? [String: Any]) ?? [:]
-                        guard data["instance_name_on_toolbox"] as? String == name else { continue }
-                        let seen = Received(
-                            type: event.type, detail: data["detail"] as? String, status: data["status_on_toolbox"] as? String, at: Date())
-                        received.withLockedValue { $0.append(seen) }
-                    }
-                }
-            }
-            defer { reader.cancel() }
+            let recorder = try await ToolEventRecorder(dtma)
+            defer { recorder.stop() }
+            #expect(recorder.stream.head.status == 200)
+            #expect(recorder.stream.head.headers["Content-Type"] == "text/event-stream")
 
             let body = contractDeploy(name: name, tag: tag, script: "sleep 2; echo 'giving up' >&2; exit 3")
             #expect(try await dtma.call("POST", "/tools", json: body).status == 201)
-            #expect(try await eventually(seconds: 20) { received.withLockedValue { $0.contains { $0.type == "crashed" } } })
-            let crashed = try #require(received.withLockedValue { $0.first { $0.type == "crashed" } })
+            #expect(try await eventually(seconds: 20) { recorder.events(of: name).contains { $0.type == "crashed" } })
+            let crashed = try #require(recorder.events(of: name).first { $0.type == "crashed" })
             #expect(crashed.detail == "exit code 3")
             #expect(crashed.status == "error_runtime")
             let containerID = try #require(dtma.state.tool(name)?.containerID)
             let finishedAt = try #require(try await dtma.engine.inspectContainer(containerID).state.finishedAt.flatMap(Self.parseTime))
             #expect(crashed.at.timeIntervalSince(finishedAt) < 1, "delivered within a second of the death")
-            let types = received.withLockedValue { $0.map(\.type) }
+            let types = recorder.events(of: name).map(\.type)
             #expect(types.firstIndex(of: "deployed").map { $0 < types.firstIndex(of: "crashed")! } == true, "\(types)")
 
             #expect(try await dtma.call("DELETE", "/tools/\(name)").status == 200)
-            #expect(try await eventually(seconds: 10) { received.withLockedValue { $0.contains { $0.type == "removed" } } })
+            #expect(try await eventually(seconds: 10) { recorder.events(of: name).contains { $0.type == "removed" } })
         }
     }
 

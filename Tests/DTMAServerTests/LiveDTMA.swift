@@ -172,3 +172,48 @@ extension Trait where Self == ConditionTrait {
             "needs a Docker engine")
     }
 }
+
+/// `GET /events` read in the background: each tool event with the time it arrived.
+final class ToolEventRecorder: Sendable {
+    struct Received: Sendable {
+        var type: String
+        var instance: String?
+        var detail: String?
+        var status: String?
+        var at: Date
+    }
+
+    private let received = NIOLockedValueBox<[Received]>([])
+    private let reader: Task<Void, any Error>
+    let stream: HTTP1Stream
+
+    init(_ dtma: LiveDTMA) async throws {
+        let stream = try await dtma.client.openStream(HTTP1Request(
+            method: "GET", target: "/events", headers: ["Authorization": "Bearer \(LiveDTMA.key)"]))
+        let received = self.received
+        self.stream = stream
+        reader = Task {
+            var parser = ServerSentEventParser()
+            for try await chunk in stream.body {
+                parser.feed(chunk)
+                while let event = try parser.next() {
+                    let data = (try? JSONSerialization.jsonObject(with: Data(event.data.utf8)) as? [String: Any]) ?? [:]
+                    let seen = Received(
+                        type: event.type, instance: data["instance_name_on_toolbox"] as? String, detail: data["detail"] as? String,
+                        status: data["status_on_toolbox"] as? String, at: Date())
+                    received.withLockedValue { $0.append(seen) }
+                }
+            }
+        }
+    }
+
+    /// What arrived about `instance` so far, in order.
+    func events(of instance: String) -> [Received] {
+        received.withLockedValue { $0.filter { $0.instance == instance } }
+    }
+
+    func stop() {
+        reader.cancel()
+        stream.close()
+    }
+}

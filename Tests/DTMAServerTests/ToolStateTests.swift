@@ -18,21 +18,8 @@ struct ToolStateTests {
     func lifecycle() async throws {
         let engine = InMemoryEngine()
         try await withLiveDTMA(engine: engine) { dtma, tag in
-            let stream = try await dtma.client.openStream(HTTP1Request(
-                method: "GET", target: "/events", headers: ["Authorization": "Bearer \(LiveDTMA.key)"]))
-            defer { stream.close() }
-            let events = NIOLockedValueBox<[(type: String, detail: String?)]>([])
-            let reader = Task {
-                var parser = ServerSentEventParser()
-                for try await chunk in stream.body {
-                    parser.feed(chunk)
-                    while let event = try parser.next() {
-                        let data = (try? JSONSerialization.jsonObject(with: Data(event.data.utf8)) as? [String: Any]) ?? [:]
-                        events.withLockedValue { $0.append((event.type, data["detail"] as? String)) }
-                    }
-                }
-            }
-            defer { reader.cancel() }
+            let recorder = try await ToolEventRecorder(dtma)
+            defer { recorder.stop() }
 
             let name = "state-\(tag)"
             let deployed = try await dtma.call("POST", "/tools", json: contractDeploy(name: name, tag: tag))
@@ -42,9 +29,9 @@ struct ToolStateTests {
 
             engine.appendLog(id, ["starting", "fatal: no config"])
             try engine.exit(id, code: 3)
-            let crashed = try await eventually { events.withLockedValue { $0.contains { $0.type == "crashed" } } }
-            #expect(crashed, "\(events.withLockedValue { $0.map(\.type) })")
-            #expect(events.withLockedValue { $0.first { $0.type == "crashed" }?.detail } == "exit code 3")
+            let crashed = try await eventually { recorder.events(of: name).contains { $0.type == "crashed" } }
+            #expect(crashed, "\(recorder.events(of: name).map(\.type))")
+            #expect(recorder.events(of: name).first { $0.type == "crashed" }?.detail == "exit code 3")
             let crashedStatus = try #require(try await Self.status(dtma, name))
             #expect(crashedStatus["status_on_toolbox"] as? String == "error_runtime")
             let linesRead = try await eventually {
@@ -59,10 +46,10 @@ struct ToolStateTests {
             #expect(stopped, "a stop dtma was asked for is no crash")
 
             #expect(try await dtma.call("DELETE", "/tools/\(name)").status == 200)
-            let removed = try await eventually { events.withLockedValue { $0.contains { $0.type == "removed" } } }
+            let removed = try await eventually { recorder.events(of: name).contains { $0.type == "removed" } }
             #expect(removed)
             #expect(engine.containerCount == 0)
-            let order = events.withLockedValue { $0.map(\.type) }
+            let order = recorder.events(of: name).map(\.type)
             #expect(order.firstIndex(of: "deployed").map { $0 < order.firstIndex(of: "crashed")! } == true, "\(order)")
         }
     }
