@@ -3,9 +3,11 @@
 # unauthenticated heads, idle connections, stalled bodies, followed logs of a tool printing 256 KiB
 # lines and /events streams whose readers read nothing (scripts/chaos/flood.py), each kind from its
 # own loopback address, while /health is timed from 127.0.0.1.
-# Passes when dtma is never killed, /health answers with p99 under 50 ms during the flood, and RSS
-# is back within 5 MB of its start 10 s after the flood ends. Loopback only; cleans up.
-#   scripts/chaos/flood.sh [seconds of flood, default 60]
+# Passes when dtma is never killed, /health always answers, with p99 under 50 ms during the flood,
+# and RSS is back within 5 MB of its start 10 s after the flood ends. Loopback only; cleans up.
+#   scripts/chaos/flood.sh [seconds of flood, default 60] [p99 limit in ms, default 50]
+# The CPU time the hypervisor took from this machine during the flood (steal) is printed beside the
+# figures: on a shared machine it, not dtma, can decide the latency (test.sh's short run allows more).
 set -euo pipefail
 here=$(cd "$(dirname "$0")/../.." && pwd)
 cd "$here"
@@ -13,6 +15,7 @@ source scripts/lib.sh
 source scripts/bench/lib.sh
 
 seconds=${1:-60}
+p99_limit_ms=${2:-50}
 port=30782
 limit_mb=256
 ensure_packages curl python3 docker.io busybox-static file
@@ -61,20 +64,26 @@ sleep 3  # a few lines logged, and dtma settled, before its starting RSS is read
 
 log "flood for $seconds s, then 10 s to come back down (dtma in a $limit_mb MiB cgroup)"
 ulimit -n "$(ulimit -Hn)"  # the flood holds about 700 sockets
+# user nice system idle iowait irq softirq steal: the share of all CPU time that was stolen.
+cpu_times() { awk '/^cpu / { print $2 + $3 + $4 + $5 + $6 + $7 + $8 + $9, $9 }' /proc/stat; }
+read -r total_before steal_before < <(cpu_times)
 figures=$(python3 scripts/chaos/flood.py "$port" "$BENCH_KEY" "$tool" "$dtma_pid" "$seconds")
+read -r total_after steal_after < <(cpu_times)
+steal_percent=$(( (steal_after - steal_before) * 100 / (total_after - total_before + 1) ))
 echo "$figures"
 
 alive=yes
 kill -0 "$dtma_pid" 2>/dev/null || alive=no
-verdict=$(python3 - "$figures" "$alive" "$(oom_kills)" <<'PY'
+verdict=$(python3 - "$figures" "$alive" "$(oom_kills)" "$p99_limit_ms" "$steal_percent" <<'PY'
 import json, sys
 f, alive, oom = json.loads(sys.argv[1]), sys.argv[2], sys.argv[3] or "0"
+p99_limit, steal = float(sys.argv[4]), sys.argv[5]
 mb = lambda kb: f"{kb / 1024:.1f} MB"
 breaches = []
 if alive != "yes" or oom != "0":
     breaches.append(f"dtma was killed (alive: {alive}, OOM kills in its cgroup: {oom})")
-if f["health_p99_ms"] is None or f["health_p99_ms"] >= 50:
-    breaches.append(f"/health p99 {f['health_p99_ms']} ms during the flood (limit 50)")
+if f["health_p99_ms"] is None or f["health_p99_ms"] >= p99_limit:
+    breaches.append(f"/health p99 {f['health_p99_ms']} ms during the flood (limit {p99_limit:g}; CPU steal {steal}%)")
 if f["health_failures"]:
     breaches.append(f"{f['health_failures']} /health requests failed ({', '.join(f['health_failure_kinds'])})")
 if f["after_rss_kb"] - f["start_rss_kb"] > 5 * 1024:
@@ -82,7 +91,7 @@ if f["after_rss_kb"] - f["start_rss_kb"] > 5 * 1024:
 kinds = ", ".join(f"{k} {v}" for k, v in sorted(f["connections"].items()))
 line = (f"flood: RSS start {mb(f['start_rss_kb'])}, peak {mb(f['peak_rss_kb'])}, 10 s after {mb(f['after_rss_kb'])}; "
         f"/health p50 {f['health_p50_ms']:.1f} ms, p99 {f['health_p99_ms']:.1f} ms, max {f['health_max_ms']:.1f} ms over {f['health_answers']} answers; "
-        f"connections: {kinds}")
+        f"CPU steal {steal}%; connections: {kinds}")
 print(("FAIL " if breaches else "PASS ") + line)
 for breach in breaches:
     print("BREACH: " + breach)
