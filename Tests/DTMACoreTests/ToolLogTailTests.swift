@@ -24,3 +24,16 @@ struct ToolLogTailTests {
         #expect(tail.lines == [long])
     }
 }
+
+@Suite("Tool events stay small")
+struct ToolEventSizeTests {
+    @Test("an event's detail is cut to its byte bound at a character boundary; short ones are kept whole")
+    func boundedDetail() {
+        let long = String(repeating: "é", count: 2000)  // 2 bytes each
+        let cut = ToolEvent.bounded(long)
+        #expect(cut.utf8.count <= ToolEvent.maxDetailBytes)
+        #expect(cut.hasSuffix("…"))
+        #expect(cut.dropLast().allSatisfy { $0 == "é" }, "no character split")
+        #expect(ToolEvent.bounded("connection refused") == "connection refused")
+    }
+}

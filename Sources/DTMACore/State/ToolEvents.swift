@@ -64,9 +64,23 @@ public struct ToolEvent: Sendable, Encodable, Equatable {
         self.time = time
         switch tool.healthState {
         case .crashed: detail = tool.crash.map { "exit code \($0.exitCode)\($0.oomKilled ? ", killed for memory (OOM)" : "")" }
-        case .unhealthy: detail = tool.health?.lastResult?.error
+        case .unhealthy: detail = tool.health?.lastResult?.error.map { Self.bounded($0) }
         default: detail = nil
         }
+    }
+
+    /// A probe's error can quote what the server said; an event carries its first `maxDetailBytes`,
+    /// so that the events a subscriber has waiting stay small (`/status` keeps the whole error).
+    static let maxDetailBytes = 512
+
+    static func bounded(_ text: String) -> String {
+        guard text.utf8.count > maxDetailBytes else { return text }
+        var kept = Substring("")
+        for character in text {
+            guard kept.utf8.count + character.utf8.count <= maxDetailBytes - 3 else { break }
+            kept.append(character)
+        }
+        return kept + "…"
     }
 
     init(event: String, instanceName: String, accountToolInstanceId: String, statusOnToolbox: String?, health: String?, time: String) {
@@ -80,7 +94,8 @@ public struct ToolEvent: Sendable, Encodable, Equatable {
 }
 
 /// Hands tool events to every subscriber. A slow subscriber loses its oldest events, never
-/// slows the state model down.
+/// slows the state model down: at most 1,024 wait for one, each of a few hundred bytes (names are
+/// at most 63 and 128 bytes, a detail at most `ToolEvent.maxDetailBytes`), so under 1 MiB.
 final class ToolEventHub: Sendable {
     private let subscribers = NIOLockedValueBox<[Int: AsyncStream<ToolEvent>.Continuation]>([:])
     private let nextID = NIOLockedValueBox(0)
