@@ -2,6 +2,7 @@ import DTMACore
 import Hummingbird
 import Logging
 import NIOCore
+import NIOPosix
 
 /// The control plane's API as a Hummingbird application.
 public enum DTMAServer {
@@ -18,9 +19,13 @@ public enum DTMAServer {
         APIRoutes.register(on: router, api: api, config: config)
         let admission = ConnectionAdmission(
             limits: .init(total: config.maxConnections, perPeer: config.maxConnectionsPerPeer), onQuiet: {
-                // A burst (a flood) is over: its heap and the code pages only it touched go back.
-                HeapTrim.now()
-                StartupPages.release()
+                // A burst (a flood) is over: its heap and the code pages only it touched go back. A
+                // little later: what its streams queued (MiBs) is freed only as their tasks end,
+                // after their connections have closed.
+                MultiThreadedEventLoopGroup.singleton.any().scheduleTask(in: .seconds(2)) {
+                    HeapTrim.now()
+                    StartupPages.release()
+                }
             })
         let limits = ConnectionLimits(
             maxHeadBytes: config.maxRequestHeadBytes, headTimeout: .seconds(config.requestHeadTimeout.components.seconds),
