@@ -71,8 +71,6 @@ final class BoundedCount: Sendable {
         }?.resume()
     }
 
-    var value: Int { state.withLockedValue { $0.count } }
-
     /// One unit taken until the slot is gone: held by what serves a stream, so that it comes back
     /// however the stream ends (or if its body is never written).
     final class Slot: Sendable {

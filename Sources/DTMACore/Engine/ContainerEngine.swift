@@ -41,10 +41,6 @@ extension ContainerEngine {
         try await listContainers(all: all, filters: filters, size: false)
     }
 
-    @discardableResult public func stopContainer(_ id: String) async throws -> Bool {
-        try await stopContainer(id, timeoutSeconds: nil)
-    }
-
     public func removeContainer(_ id: String, force: Bool = false) async throws {
         try await removeContainer(id, force: force, volumes: false)
     }
