@@ -48,7 +48,7 @@ public struct DTMADaemon: Sendable {
                     try HeartbeatReport.body(state.snapshot(), sequence: sequence, status: status, dtmaVersion: version)
                 },
                 record: {
-                    state.recordHeartbeat(sequence: $0.sequence, at: $0.at, error: $0.error, consecutiveFailures: $0.consecutiveFailures)
+                    state.apply(.heartbeat(sequence: $0.sequence, at: $0.at, error: $0.error, consecutiveFailures: $0.consecutiveFailures))
                     metrics.recordHeartbeat(failed: $0.error != nil)
                 }))
         } else {

@@ -37,7 +37,7 @@ struct StatusReport: Encodable {
     struct ToolStatus: Encodable {
         var instanceName: String
         var accountToolInstanceId: String
-        var statusOnToolbox: String
+        var statusOnToolbox: ToolboxStatus
         var probe: ProbeSettings?
         var details: HeartbeatReport.RuntimeDetails
 

@@ -38,7 +38,7 @@ struct StatusCommand: AsyncParsableCommand {
             }
 
             var instanceName: String
-            var statusOnToolbox: String
+            var statusOnToolbox: ToolboxStatus
             var uptimeSeconds: Int?
             var ports: [String: [Binding]?]?
             var health: Health?
@@ -71,13 +71,13 @@ struct StatusCommand: AsyncParsableCommand {
             print()
             let rows = status.toolInstances.map { tool in
                 [
-                    tool.instanceName, tool.statusOnToolbox, tool.health?.state ?? "-", Self.duration(tool.uptimeSeconds),
+                    tool.instanceName, tool.statusOnToolbox.rawValue, tool.health?.state ?? "-", Self.duration(tool.uptimeSeconds),
                     Self.ports(tool.ports), Self.lastProbe(tool.health),
                 ]
             }
             print(EngineCommand.table(header: ["TOOL", "STATE", "HEALTH", "UPTIME", "PORTS", "LAST PROBE"], rows: rows))
             for tool in status.toolInstances {
-                if let problem = tool.health?.lastError ?? (tool.statusOnToolbox.hasPrefix("error") ? tool.detail : nil) {
+                if let problem = tool.health?.lastError ?? (tool.statusOnToolbox == .errorRuntime ? tool.detail : nil) {
                     print("\n\(tool.instanceName): \(problem)")
                 }
             }
@@ -162,7 +162,7 @@ struct DeployCommand: AsyncParsableCommand {
                 let status = try? JSONDecoder().decode(StatusCommand.Status.self, from: Data(body)),
                 let tool = status.toolInstances.first(where: { $0.instanceName == name }), !Task.isCancelled
             else { continue }
-            print("\r\u{1B}[K\(tool.statusOnToolbox)\(tool.detail.map { ": \($0.prefix(100))" } ?? "")", terminator: "")
+            print("\r\u{1B}[K\(tool.statusOnToolbox.rawValue)\(tool.detail.map { ": \($0.prefix(100))" } ?? "")", terminator: "")
             fflush(nil)
         }
     }

@@ -90,8 +90,13 @@ struct ServeCommand: AsyncParsableCommand {
         services += daemon.services
         services.append(SystemdStatusService(notifier: notifier) { [state = daemon.state] in Self.statusLine(state.snapshot()) })
         let stallHook = environment["DTMA_DEBUG_STALL_ON_SIGUSR1"] == "1" ? Self.installStallHook(logger: logger) : nil
-        let group = ServiceGroup(
-            configuration: .init(services: services.map { .init(service: $0) }, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
+        var groupConfiguration = ServiceGroupConfiguration(
+            services: services.map { .init(service: $0) }, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
+        // Within the unit's TimeoutStopSec (30 s): a service that will not stop is cancelled after
+        // 20 s, and one that ignores that too ends the process 5 s later, rather than systemd's SIGKILL.
+        groupConfiguration.maximumGracefulShutdownDuration = .seconds(20)
+        groupConfiguration.maximumCancellationDuration = .seconds(5)
+        let group = ServiceGroup(configuration: groupConfiguration)
         logger.info("dtma starting", metadata: ["version": "\(DTMAVersion.current)", "engine": "\(config.engine)"])
         try await group.run()
         daemon.engine.shutdown()
@@ -101,7 +106,7 @@ struct ServeCommand: AsyncParsableCommand {
 
     /// `engine reachable; 3 tools, 2 running; heartbeat ok`.
     static func statusLine(_ snapshot: StateModel.Snapshot) -> String {
-        let running = snapshot.tools.filter { $0.statusOnToolbox == "running" }.count
+        let running = snapshot.tools.filter { $0.statusOnToolbox == .running }.count
         var line = "engine \(snapshot.engineReachable ? "reachable" : "unreachable"); \(snapshot.tools.count) tools, \(running) running"
         if let heartbeat = snapshot.heartbeat {
             line += heartbeat.lastError == nil ? "; heartbeat ok" : "; heartbeat failing (\(heartbeat.consecutiveFailures))"

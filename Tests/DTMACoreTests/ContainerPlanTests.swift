@@ -48,13 +48,13 @@ struct ContainerPlanTests {
     func statusMapping(status: String, exitCode: Int, stoppedByRequest: Bool, oom: Bool, restarts: Int, expected: String) throws {
         var record = ToolRecord(spec: try validate(deployBody()))
         record.containerState = ContainerState(
-            status: status, running: status == "running", paused: false, restarting: status == "restarting", oomKilled: oom,
+            status: ContainerStatus(rawValue: status), running: status == "running", paused: false, restarting: status == "restarting", oomKilled: oom,
             dead: status == "dead", pid: 0, exitCode: exitCode, error: nil, startedAt: nil, finishedAt: nil)
         record.stoppedByRequest = stoppedByRequest
         record.restartCount = restarts
-        #expect(record.statusOnToolbox == expected)
+        #expect(record.statusOnToolbox.rawValue == expected)
         record.operation = .pulling
-        #expect(record.statusOnToolbox == "deploying")
+        #expect(record.statusOnToolbox == .deploying)
     }
 
     @Test("Docker's nanosecond timestamps parse")

@@ -52,9 +52,9 @@ struct ProbeSchedulerTests {
     func lifecycle() async throws {
         var server = try await MCPServerFixture()
         let state = StateModel()
-        state.apply(try Self.runningTool(port: server.port))
-        #expect(state.tool("probed")?.statusOnToolbox == "starting", "no verdict yet")
-        let group = ServiceGroup(services: [ProbeScheduler(engine: DockerEngineClient(), state: state, reconcileInterval: .milliseconds(100), logger: Logger(label: "test"))], logger: Logger(label: "test"))
+        state.apply(.inspected(try Self.runningTool(port: server.port)))
+        #expect(state.tool("probed")?.statusOnToolbox == .starting, "no verdict yet")
+        let group = ServiceGroup(services: [ProbeScheduler(engine: DockerEngineClient(), state: state, logger: Logger(label: "test"))], logger: Logger(label: "test"))
         let running = Task { try await group.run() }
         defer { Task { await group.triggerGracefulShutdown() } }
 
@@ -62,13 +62,13 @@ struct ProbeSchedulerTests {
         let health = try #require(state.tool("probed")?.health)
         #expect(health.lastResult?.serverName == "dtma-fixture")
         #expect(health.lastResult?.toolNames?.sorted() == ["add", "echo"])
-        #expect(state.tool("probed")?.statusOnToolbox == "running")
+        #expect(state.tool("probed")?.statusOnToolbox == .running)
 
         let port = server.port
         server.stop()
         #expect(try await eventually(seconds: 15) { state.tool("probed")?.health?.state == .unhealthy })
         #expect((state.tool("probed")?.health?.consecutiveFailures ?? 0) >= 2)
-        #expect(state.tool("probed")?.statusOnToolbox == "error_runtime")
+        #expect(state.tool("probed")?.statusOnToolbox == .errorRuntime)
         #expect(state.tool("probed")?.health?.lastResult?.error?.contains("Connection refused") == true)
 
         server = try await MCPServerFixture(port: port)

@@ -100,7 +100,7 @@ struct ProbeContainerTests {
                 let lines = ((try? await Self.health(dtma, "crash-\(tag)"))?["crash"] as? [String: Any])?["last_log_lines"] as? [String]
                 return lines?.contains("fatal: MCP_API_KEY is not set") == true
             }, "the crash report carries the container's last log lines")
-            #expect(dtma.state.tool("crash-\(tag)")?.statusOnToolbox == "error_runtime")
+            #expect(dtma.state.tool("crash-\(tag)")?.statusOnToolbox == .errorRuntime)
         }
     }
 

@@ -49,7 +49,7 @@ struct ToolAPILifecycleTests {
             #expect(stopped.status == 200)
             #expect((stopped.data["state"] as? [String: Any])?["Running"] as? Bool == false)
             #expect(try await dtma.call("POST", "/tools/stop", json: #"{"instanceNameOnToolbox":"\#(name)"}"#).status == 200, "stopping a stopped tool succeeds")
-            #expect(dtma.state.tool(name)?.statusOnToolbox == "stopped")
+            #expect(dtma.state.tool(name)?.statusOnToolbox == .stopped)
 
             #expect(try await dtma.call("POST", "/tools/\(name)/start").status == 200)
             #expect(try await dtma.call("POST", "/tools/start?instanceNameOnToolbox=\(name)").status == 200, "starting a running tool succeeds")
@@ -113,7 +113,7 @@ struct ToolAPILifecycleTests {
 
         try await withLiveDTMA(tag: tag) { (second: LiveDTMA, _: String) async throws in
             #expect(try await second.call("POST", "/tools/\(name)/stop").status == 200)
-            #expect(try await eventually { second.state.tool(name)?.statusOnToolbox == "stopped" })
+            #expect(try await eventually { second.state.tool(name)?.statusOnToolbox == .stopped })
             #expect(try await second.call("DELETE", "/tools/\(name)").status == 200)
             #expect(try await testContainers(second.engine, tag: tag).isEmpty)
         }

@@ -16,6 +16,8 @@ public final class InMemoryEngine: ContainerEngine {
         var running = false
         var exitCode = 0
         var restartCount = 0
+        /// `restartContainer` calls (Docker counts only its restart policy's in `RestartCount`).
+        var restartRequests = 0
         var created: Int64
         var imageID: String
     }
@@ -53,6 +55,11 @@ public final class InMemoryEngine: ContainerEngine {
     }
 
     public var containerCount: Int { state.withLockedValue { $0.containers.count } }
+
+    /// How often the container `id` was restarted through the API.
+    public func restartRequests(_ id: String) -> Int {
+        state.withLockedValue { state in Self.find(id, in: state)?.restartRequests ?? 0 }
+    }
 
     /// The container's process ends on its own with `code`, as a crash does (a `die` event follows).
     public func exit(_ id: String, code: Int) throws {
@@ -143,7 +150,10 @@ public final class InMemoryEngine: ContainerEngine {
     }
 
     public func restartContainer(_ id: String, timeoutSeconds: Int?) async throws {
-        let (container, _) = try change(id) { container in container.running = true }
+        let (container, _) = try change(id) { container in
+            container.running = true
+            container.restartRequests += 1
+        }
         publish("restart", container.id)
     }
 

@@ -5,85 +5,49 @@ import Logging
 import MCPProbe
 import ServiceLifecycle
 
-/// One worker per probed tool (kubelet's prober design): every `reconcileInterval` it starts a
-/// worker for each running tool with a probe and stops the workers of tools that are gone or
-/// stopped. Workers write their verdicts into the state model.
+/// One worker per probed tool (kubelet's prober design), started and stopped as the state model
+/// says tools change: a worker for each tool with a route (`ToolRoute`), replaced when the route
+/// changes (a new container, a new address), stopped when it has none. Workers send their results
+/// to the state model.
 public struct ProbeScheduler: Service {
     let engine: any ContainerEngine
     let state: StateModel
     let metrics: DTMAMetrics?
-    let reconcileInterval: Duration
     let logger: Logger
 
-    public init(
-        engine: any ContainerEngine, state: StateModel, metrics: DTMAMetrics? = nil, reconcileInterval: Duration = .seconds(1), logger: Logger
-    ) {
+    public init(engine: any ContainerEngine, state: StateModel, metrics: DTMAMetrics? = nil, logger: Logger) {
         self.engine = engine
         self.state = state
         self.metrics = metrics
-        self.reconcileInterval = reconcileInterval
         self.logger = logger
     }
 
-    /// What a worker needs; a change (new container, new address) means a new worker.
+    /// What a worker needs; a change of route means a new worker.
     struct Target: Hashable, Sendable {
-        enum Endpoint: Hashable, Sendable {
-            case streamableHTTP(host: String, port: Int, path: String)
-            case sse(host: String, port: Int, path: String)
-            /// The container's main process, through attach.
-            case stdio
-        }
-
-        var instanceName: String
-        var containerID: String
-        var endpoint: Endpoint
+        var route: ToolRoute
         var settings: ProbeSettings
     }
 
     public func run() async throws {
         await cancelWhenGracefulShutdown {
             // Workers are tasks of their own so that each can be cancelled alone; all end with the loop.
-            var workers: [Target: Task<Void, Never>] = [:]
-            while !Task.isCancelled {
-                let wanted = Set(state.snapshot().tools.compactMap(Self.target))
-                for (target, worker) in workers where !wanted.contains(target) {
-                    worker.cancel()
-                    workers[target] = nil
+            var workers: [String: (target: Target, task: Task<Void, Never>)] = [:]
+            for await names in state.toolChanges() {
+                for name in names {
+                    let wanted = state.tool(name).flatMap(Self.target)
+                    guard workers[name]?.target != wanted else { continue }
+                    workers.removeValue(forKey: name)?.task.cancel()
+                    if let wanted { workers[name] = (wanted, Task { await probeLoop(wanted) }) }
                 }
-                for target in wanted where workers[target] == nil {
-                    workers[target] = Task { await probeLoop(target) }
-                }
-                try? await Task.sleep(for: reconcileInterval)
             }
-            workers.values.forEach { $0.cancel() }
-            for worker in workers.values { await worker.value }
+            workers.values.forEach { $0.task.cancel() }
+            for worker in workers.values { await worker.task.value }
         }
     }
 
-    /// HTTP probes reach the tool through its published port on this host, or else on the
-    /// container's own address; stdio probes through attach. Nil while there is nothing to probe.
     static func target(_ tool: ToolRecord) -> Target? {
-        guard let settings = tool.probe, settings.transport != .none, let containerID = tool.containerID,
-            tool.containerState?.running == true
-        else { return nil }
-        let endpoint: Target.Endpoint
-        switch settings.transport {
-        case .none, .auto: return nil  // auto never reaches a container
-        case .stdio: endpoint = .stdio
-        case .streamableHTTP, .sse:
-            guard let containerPort = settings.port, let (host, port) = address(of: tool, containerPort: containerPort) else { return nil }
-            let path = settings.path ?? (settings.transport == .sse ? "/sse" : "/mcp")
-            endpoint = settings.transport == .sse ? .sse(host: host, port: port, path: path) : .streamableHTTP(host: host, port: port, path: path)
-        }
-        return Target(instanceName: tool.instanceName, containerID: containerID, endpoint: endpoint, settings: settings)
-    }
-
-    static func address(of tool: ToolRecord, containerPort: Int) -> (String, Int)? {
-        if let binding = (tool.ports["\(containerPort)/tcp"] ?? nil)?.first, let hostPort = binding.hostPort.flatMap(Int.init) {
-            let host = binding.hostIP.flatMap { ["", "0.0.0.0", "::"].contains($0) ? nil : $0 } ?? "127.0.0.1"
-            return (host, hostPort)
-        }
-        return tool.ipAddress.map { ($0, containerPort) }
+        guard let settings = tool.probe, let route = ToolRoute(tool) else { return nil }
+        return Target(route: route, settings: settings)
     }
 
     private func probeLoop(_ target: Target) async {
@@ -98,14 +62,13 @@ public struct ProbeScheduler: Service {
             let result = await prober.probe()
             guard !Task.isCancelled else { return }
             metrics?.recordProbe(
-                tool: target.instanceName, transport: settings.transport.rawValue, verdict: result.verdict.rawValue,
+                tool: target.route.instanceName, transport: settings.transport.rawValue, verdict: result.verdict.rawValue,
                 duration: .microseconds(Int64(result.latencyMilliseconds * 1000)))
-            let before = state.tool(target.instanceName)?.health?.state
-            state.recordProbe(target.instanceName, containerID: target.containerID, result: result)
-            let after = state.tool(target.instanceName)?.health?.state
-            if before != after, let after {
+            let changes = state.apply(.probed(instance: target.route.instanceName, containerID: target.route.containerID, result))
+            for change in changes {
                 logger.info("tool health changed", metadata: [
-                    "instance": "\(target.instanceName)", "health": "\(after.rawValue)", "error": "\(result.error ?? "")",
+                    "instance": "\(change.instanceName)", "health": "\(change.health ?? "-")",
+                    "status": "\(change.statusOnToolbox?.rawValue ?? "-")", "error": "\(result.error ?? "")",
                 ])
             }
             try? await LoopTimers.sleep(for: period)
@@ -155,7 +118,7 @@ struct Prober {
 
     private mutating func run(listsTools: Bool) async -> MCPProbeResult {
         let timeout = Duration.seconds(target.settings.timeoutSeconds)
-        switch target.endpoint {
+        switch target.route.endpoint {
         case .streamableHTTP(let host, let port, let path):
             let probe = StreamableHTTPProbe(host: host, port: port, path: path, timeout: timeout, knownEra: era, listsTools: listsTools)
             let client = httpClient ?? probe.makeClient()
@@ -169,7 +132,7 @@ struct Prober {
                 attachment = nil
                 stdioMemory = StdioProbeMemory()  // a new attachment may be a new process
                 do {
-                    attachment = try await StdioAttachment.attach(engine: engine, containerID: target.containerID)
+                    attachment = try await StdioAttachment.attach(engine: engine, containerID: target.route.containerID)
                 } catch {
                     // The engine, not the server: not counted against the tool.
                     return MCPProbeResult(verdict: .probeError, latencyMilliseconds: 0, error: "cannot attach to the container: \(error)")

@@ -15,6 +15,11 @@ struct RestartBackoff: Sendable, Equatable {
     private(set) var lastRestart: ContinuousClock.Instant?
     private var healthySince: ContinuousClock.Instant?
 
+    /// When another restart may come; nil before the first.
+    var nextRestartAllowed: ContinuousClock.Instant? {
+        lastRestart.map { $0 + Self.delay(after: restarts) }
+    }
+
     /// The wait after the `restarts`-th restart before another one.
     static func delay(after restarts: Int) -> Duration {
         guard restarts > 0 else { return .zero }
@@ -43,56 +48,82 @@ struct RestartBackoff: Sendable, Equatable {
     }
 }
 
-/// Carries out the probe action `restart`: once a second it looks at every such tool's verdict
-/// and restarts, through the tool manager (one operation per instance at a time), those that are
-/// unhealthy or crashed, with `RestartBackoff` between restarts. Tools with `report` are left alone.
-/// Each restart runs on its own: one tool slow to stop never holds up another's.
+/// Carries out the probe action `restart`: it follows the state model's changes and restarts,
+/// through the tool manager (one operation per instance at a time), the tools whose verdict is
+/// unhealthy or crashed, with `RestartBackoff` between restarts (a tool still failing when its wait
+/// ends is looked at again then). Tools with `report` are left alone. Each restart runs on its own:
+/// one tool slow to stop never holds up another's.
 public struct ToolRecovery: Service {
     let manager: ToolManager
     let state: StateModel
-    let interval: Duration
+    let clock: any LoopClock
     let logger: Logger
 
-    public init(manager: ToolManager, state: StateModel, interval: Duration = .seconds(1), logger: Logger) {
+    public init(manager: ToolManager, state: StateModel, clock: any LoopClock = SystemLoopClock(), logger: Logger) {
         self.manager = manager
         self.state = state
-        self.interval = interval
+        self.clock = clock
         self.logger = logger
+    }
+
+    /// One tool's restarts so far, for its current container: a redeployed tool starts with a clean slate.
+    private struct Record {
+        var containerID: String
+        var backoff = RestartBackoff()
     }
 
     public func run() async throws {
         await cancelWhenGracefulShutdown {
-            // Keyed by container: a redeployed tool starts with a clean slate.
-            var backoffs: [String: RestartBackoff] = [:]
+            var records: [String: Record] = [:]
             let restarting = NIOLockedValueBox<Set<String>>([])
+            let waiting = NIOLockedValueBox<Set<String>>([])  // a timer will look at them again
+            let changes = state.toolChanges()
             await withDiscardingTaskGroup { group in
-                while !Task.isCancelled {
-                    let tools = state.snapshot().tools.filter { $0.probe?.action == .restart && $0.operation == nil }
-                    backoffs = backoffs.filter { id, _ in tools.contains { $0.containerID == id } }
-                    for tool in tools {
-                        guard let id = tool.containerID, !restarting.withLockedValue({ $0.contains(id) }) else { continue }
+                for await names in changes {
+                    for name in names {
+                        guard let tool = state.tool(name), tool.probe?.action == .restart, let id = tool.containerID else {
+                            records[name] = nil
+                            continue
+                        }
+                        if records[name]?.containerID != id { records[name] = Record(containerID: id) }
+                        guard tool.operation == nil, !restarting.withLockedValue({ $0.contains(name) }) else { continue }
                         // A container in Docker's own restart loop is already being restarted.
-                        let verdict = tool.containerState?.status == "restarting" ? nil : tool.healthState
-                        guard backoffs[id, default: RestartBackoff()].shouldRestart(verdict, now: .now) else { continue }
-                        let attempt = backoffs[id]!.restarts
-                        logger.warning("restarting a tool that is \(tool.healthState?.rawValue ?? "?")", metadata: [
-                            "instance": "\(tool.instanceName)", "restart": "\(attempt)",
-                            "next_restart_no_sooner_than": "\(RestartBackoff.delay(after: attempt))",
-                            "error": "\(tool.health?.lastResult?.error ?? tool.crash.map { "exit code \($0.exitCode)" } ?? "")",
-                        ])
-                        restarting.withLockedValue { _ = $0.insert(id) }
-                        group.addTask {
-                            defer { restarting.withLockedValue { _ = $0.remove(id) } }
-                            do {
-                                try await manager.restart(tool.instanceName, expectedContainerID: id)
-                            } catch {
-                                logger.error("restart failed", metadata: ["instance": "\(tool.instanceName)", "error": "\(error)"])
+                        let verdict = tool.containerState?.status == .restarting ? nil : tool.healthState
+                        let now = clock.now
+                        if records[name]!.backoff.shouldRestart(verdict, now: now) {
+                            restarting.withLockedValue { _ = $0.insert(name) }
+                            let attempt = records[name]!.backoff.restarts
+                            log(tool, attempt: attempt)
+                            group.addTask {
+                                defer { restarting.withLockedValue { _ = $0.remove(name) } }
+                                do {
+                                    try await manager.restart(name, expectedContainerID: id)
+                                } catch {
+                                    logger.error("restart failed", metadata: ["instance": "\(name)", "error": "\(error)"])
+                                }
+                                changes.recheck([name])
+                            }
+                        } else if verdict == .unhealthy || verdict == .crashed, let allowed = records[name]!.backoff.nextRestartAllowed,
+                            waiting.withLockedValue({ $0.insert(name).inserted })
+                        {
+                            // Nothing may change while it waits (a crashed container stays exited): a timer looks again.
+                            group.addTask {
+                                try? await clock.sleep(for: allowed - now)
+                                waiting.withLockedValue { _ = $0.remove(name) }
+                                changes.recheck([name])
                             }
                         }
                     }
-                    try? await Task.sleep(for: interval)
                 }
             }
         }
+    }
+
+    private func log(_ tool: ToolRecord, attempt: Int) {
+        logger.warning("restarting a tool that is \(tool.healthState?.rawValue ?? "?")", metadata: [
+            "instance": "\(tool.instanceName)", "restart": "\(attempt)",
+            "next_restart_no_sooner_than": "\(RestartBackoff.delay(after: attempt))",
+            "error": "\(tool.health?.lastResult?.error ?? tool.crash.map { "exit code \($0.exitCode)" } ?? "")",
+        ])
     }
 }

@@ -93,7 +93,7 @@ public final class DTMAMetrics: Sendable {
         var byStatus: [String: Int] = [:]
         var byHealth: [String: Int] = [:]
         for tool in snapshot.tools {
-            byStatus[tool.statusOnToolbox, default: 0] += 1
+            byStatus[tool.statusOnToolbox.rawValue, default: 0] += 1
             byHealth[tool.healthState?.rawValue ?? "none", default: 0] += 1
         }
         forgetProbeSeries(keeping: Set(snapshot.tools.map(\.instanceName)))

@@ -34,14 +34,14 @@ public struct EngineWatcher: Service {
                 // Taken before the relist: what happens while it runs comes as events afterwards.
                 let since = Int64(Date().timeIntervalSince1970) - 1
                 try await manager.adoptExisting()
-                state.setEngine(reachable: true, version: version.version)
+                state.apply(.engine(reachable: true, version: version.version))
                 logger.info("engine reachable", metadata: ["version": "\(version.version)", "tools": "\(state.snapshot().tools.count)"])
                 backoff = .seconds(1)
                 try await followEvents(since: since)
             } catch is CancellationError {
                 return
             } catch {
-                state.setEngine(reachable: false, error: "\(error)")
+                state.apply(.engine(reachable: false, error: "\(error)"))
                 logger.warning("engine unreachable; retrying", metadata: ["error": "\(error)", "retry_in": "\(backoff)"])
             }
             try? await Task.sleep(for: backoff)
@@ -62,7 +62,7 @@ public struct EngineWatcher: Service {
                 try await withThrowingDiscardingTaskGroup { inspections in
                     for try await event in events {
                         if event.action == "destroy" {
-                            state.containerGone(event.actor.id)
+                            state.apply(.containerGone(containerID: event.actor.id))
                             continue
                         }
                         // Exec and health noise says nothing about the container's state.
@@ -92,13 +92,13 @@ public struct EngineWatcher: Service {
         while case .inspect(let exitCode) = pending.take(id) {
             do {
                 let inspect = try await engine.inspectContainer(id)
-                state.apply(inspect)
+                state.apply(.inspected(inspect))
                 if let code = exitCode {
-                    state.recordExit(containerID: inspect.id, code: code, oomKilled: inspect.state.oomKilled, finishedAt: inspect.state.finishedAt)
+                    state.apply(.exited(containerID: inspect.id, code: code, oomKilled: inspect.state.oomKilled, finishedAt: inspect.state.finishedAt))
                     await readCrashLogs()
                 }
             } catch DockerEngineError.notFound {
-                state.containerGone(id)
+                state.apply(.containerGone(containerID: id))
             } catch {
                 logger.debug("cannot inspect after an event", metadata: ["container": "\(id.prefix(12))", "error": "\(error)"])
             }
@@ -121,7 +121,8 @@ extension EngineWatcher {
                 for try await line in ToolLogStream(frames: try await engine.containerLogs(id, options: options), timestamps: false) {
                     lines.append(String(line.line.prefix(512)))
                 }
-                state.setCrashLogs(tool.instanceName, containerID: id, finishedAt: crash.finishedAt, lines: Array(lines.suffix(Self.crashLogLines)))
+                state.apply(.crashLogs(
+                    instance: tool.instanceName, containerID: id, finishedAt: crash.finishedAt, lines: Array(lines.suffix(Self.crashLogLines))))
             } catch {
                 logger.debug("cannot read a crashed tool's logs", metadata: ["instance": "\(tool.instanceName)", "error": "\(error)"])
             }
@@ -142,10 +143,10 @@ public struct SystemSampler: Service {
     public func run() async throws {
         try? await cancelWhenGracefulShutdown {
             var reader = SystemReader()
-            state.setSystem(reader.read())  // memory and disk now; CPU load needs a second reading
+            state.apply(.system(reader.read()))  // memory and disk now; CPU load needs a second reading
             try await Task.sleep(for: .milliseconds(500))
             while !Task.isCancelled {
-                state.setSystem(reader.read())
+                state.apply(.system(reader.read()))
                 try await Task.sleep(for: interval)
             }
         }
@@ -170,7 +171,7 @@ public struct DiskUsageSampler: Service {
         try? await cancelWhenGracefulShutdown {
             while !Task.isCancelled {
                 if let sized = try? await engine.listContainers(all: true, filters: ContainerLabels.managedFilter, size: true) {
-                    state.recordDiskUsage(Dictionary(sized.compactMap { summary in summary.sizeRw.map { (summary.id, $0) } }) { first, _ in first })
+                    state.apply(.diskUsage(Dictionary(sized.compactMap { summary in summary.sizeRw.map { (summary.id, $0) } }) { first, _ in first }))
                 }
                 try await Task.sleep(for: interval)
             }

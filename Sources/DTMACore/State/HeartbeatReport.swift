@@ -60,7 +60,7 @@ public enum HeartbeatReport {
             toolStatuses: snapshot.tools.map { tool in
                 .init(
                     accountToolInstanceId: tool.accountToolInstanceId, instanceName: tool.instanceName,
-                    statusOnToolbox: tool.statusOnToolbox,
+                    statusOnToolbox: tool.statusOnToolbox.rawValue,
                     runtimeDetails: RuntimeDetails(tool, now: now))
             },
             engine: .init(reachable: snapshot.engineReachable, version: snapshot.engineVersion, error: snapshot.lastEngineError))

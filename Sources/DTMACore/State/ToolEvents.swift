@@ -8,7 +8,7 @@ public struct ToolEvent: Sendable, Encodable, Equatable {
     public var event: String
     public var instanceName: String
     public var accountToolInstanceId: String
-    public var statusOnToolbox: String?
+    public var statusOnToolbox: ToolboxStatus?
     public var health: String?
     public var time: String
     /// For `crashed`: the exit code; for `unhealthy`: the probe's error.
@@ -21,7 +21,7 @@ public struct ToolEvent: Sendable, Encodable, Equatable {
 
     /// What an event is about: a tool's status and verdict. A change of either is an event.
     struct Signature: Equatable {
-        var status: String
+        var status: ToolboxStatus
         var health: ToolHealth.State?
         var hasContainer: Bool
 
@@ -45,7 +45,7 @@ public struct ToolEvent: Sendable, Encodable, Equatable {
             } else if now.health != was?.health, let health = now.health {
                 events.append(ToolEvent(tool, event: health.rawValue, time: time))
             } else {
-                events.append(ToolEvent(tool, event: now.status, time: time))
+                events.append(ToolEvent(tool, event: now.status.rawValue, time: time))
             }
         }
         for name in before.keys.sorted() where after[name] == nil {
@@ -83,7 +83,7 @@ public struct ToolEvent: Sendable, Encodable, Equatable {
         return kept + "…"
     }
 
-    init(event: String, instanceName: String, accountToolInstanceId: String, statusOnToolbox: String?, health: String?, time: String) {
+    init(event: String, instanceName: String, accountToolInstanceId: String, statusOnToolbox: ToolboxStatus?, health: String?, time: String) {
         self.event = event
         self.instanceName = instanceName
         self.accountToolInstanceId = accountToolInstanceId

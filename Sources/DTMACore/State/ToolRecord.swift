@@ -41,30 +41,30 @@ public struct ToolRecord: Sendable, Equatable {
     public var recoveryRestarts = 0
     public var lastRecoveryRestartAt: Date?
 
-    /// The container's state as the contract's `status_on_toolbox` enum.
-    public var statusOnToolbox: String {
+    /// The container's state as the contract's `status_on_toolbox`.
+    public var statusOnToolbox: ToolboxStatus {
         switch operation {
-        case .pulling, .creating: return "deploying"
-        case .starting: return "starting"
-        case .stopping: return "stopping"
-        case .removing: return "deleting"
+        case .pulling, .creating: return .deploying
+        case .starting: return .starting
+        case .stopping: return .stopping
+        case .removing: return .deleting
         case nil: break
         }
-        guard let state = containerState else { return "pending_deploy" }
+        guard let state = containerState else { return .pendingDeploy }
         switch state.status {
-        case "running":
+        case .running:
             switch health?.state {
-            case .unhealthy, .crashed: return "error_runtime"
-            case .starting, .stopped: return "starting"
-            case .healthy: return "running"
+            case .unhealthy, .crashed: return .errorRuntime
+            case .starting, .stopped: return .starting
+            case .healthy: return .running
             // Probed but no verdict yet: still in its start-up grace.
-            case nil: return ProbeScheduler.target(self) == nil ? "running" : "starting"
+            case nil: return ToolRoute(self) == nil ? .running : .starting
             }
-        case "created": return "starting"
-        case "restarting": return "error_runtime"  // it exited on its own; the restart policy brings it back
-        case "paused": return "stopped"
-        case "exited": return hasCrashed ? "error_runtime" : "stopped"
-        default: return "error_runtime"
+        case .created: return .starting
+        case .restarting: return .errorRuntime  // it exited on its own; the restart policy brings it back
+        case .paused: return .stopped
+        case .exited: return hasCrashed ? .errorRuntime : .stopped
+        default: return .errorRuntime
         }
     }
 
@@ -72,8 +72,8 @@ public struct ToolRecord: Sendable, Equatable {
     public var hasCrashed: Bool {
         guard let state = containerState else { return false }
         switch state.status {
-        case "exited", "dead": return !stoppedByRequest && Self.isCrash(code: state.exitCode, oomKilled: state.oomKilled)
-        case "restarting": return true
+        case .exited, .dead: return !stoppedByRequest && Self.isCrash(code: state.exitCode, oomKilled: state.oomKilled)
+        case .restarting: return true
         default: return false
         }
     }
@@ -82,8 +82,8 @@ public struct ToolRecord: Sendable, Equatable {
     public var healthState: ToolHealth.State? {
         guard let state = containerState else { return nil }
         if hasCrashed { return .crashed }
-        if state.running { return health?.state ?? (ProbeScheduler.target(self) == nil ? nil : .starting) }
-        return state.status == "created" ? nil : .stopped
+        if state.running { return health?.state ?? (ToolRoute(self) == nil ? nil : .starting) }
+        return state.status == .created ? nil : .stopped
     }
 
     /// Seconds since the container last started, while it runs.
@@ -150,7 +150,7 @@ public struct ToolRecord: Sendable, Equatable {
     /// Records an exit nobody asked for as a crash, once per exit (the restart policy may have
     /// started the container again before dtma looked: then the `die` event's code is all there is).
     mutating func recordExit(code: Int, oomKilled: Bool, finishedAt: String?) {
-        guard !stoppedByRequest, Self.isCrash(code: code, oomKilled: oomKilled) || containerState?.status == "restarting",
+        guard !stoppedByRequest, Self.isCrash(code: code, oomKilled: oomKilled) || containerState?.status == .restarting,
             crash?.finishedAt != finishedAt
         else { return }
         crash = CrashReport(exitCode: code, oomKilled: oomKilled, finishedAt: finishedAt, lastLogLines: nil)

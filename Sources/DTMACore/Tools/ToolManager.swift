@@ -73,8 +73,8 @@ public final class ToolManager: Sendable {
     public func start(_ instance: String) async throws -> ContainerInspect {
         try await locks.withLock(instance) {
             let id = try await self.managedContainer(instance).id
-            self.state.setOperation(instance, .starting)
-            defer { self.state.setOperation(instance, nil) }
+            self.state.apply(.operation(instance: instance, .starting))
+            defer { self.state.apply(.operation(instance: instance, nil)) }
             try await self.engineCall { try await self.engine.startContainer(id) }
             return try await self.refresh(id)
         }
@@ -83,9 +83,8 @@ public final class ToolManager: Sendable {
     public func stop(_ instance: String) async throws -> ContainerInspect {
         try await locks.withLock(instance) {
             let id = try await self.managedContainer(instance).id
-            self.state.setOperation(instance, .stopping)
-            self.state.markStoppedByRequest(instance)
-            defer { self.state.setOperation(instance, nil) }
+            self.state.apply(.stopRequested(instance: instance))
+            defer { self.state.apply(.operation(instance: instance, nil)) }
             try await self.engineCall { try await self.engine.stopContainer(id, timeoutSeconds: self.stopTimeoutSeconds) }
             return try await self.refresh(id)
         }
@@ -97,9 +96,8 @@ public final class ToolManager: Sendable {
         try await locks.withLock(instance) {
             let id = try await self.managedContainer(instance).id
             guard id == expectedContainerID else { return }
-            self.state.setOperation(instance, .starting, detail: "restarting: the MCP probe judged it unhealthy")
-            defer { self.state.setOperation(instance, nil) }
-            self.state.recordRestart(instance)
+            self.state.apply(.recoveryRestartBegan(instance: instance))
+            defer { self.state.apply(.operation(instance: instance, nil)) }
             try await self.engineCall { try await self.engine.restartContainer(id, timeoutSeconds: self.stopTimeoutSeconds) }
             _ = try await self.refresh(id)
         }
@@ -108,16 +106,16 @@ public final class ToolManager: Sendable {
     public func remove(_ instance: String) async throws {
         try await locks.withLock(instance) {
             let id = try await self.managedContainer(instance).id
-            self.state.setOperation(instance, .removing)
+            self.state.apply(.operation(instance: instance, .removing))
             do {
                 try await self.engineCall { try await self.engine.removeContainer(id, force: true, volumes: true) }
             } catch ToolError.engine(.notFound) {
                 // Gone already: the goal is reached.
             } catch {
-                self.state.setOperation(instance, nil, detail: "\(error)")
+                self.state.apply(.operation(instance: instance, nil, detail: "\(error)"))
                 throw error
             }
-            self.state.forget(instance)
+            self.state.apply(.forgotten(instance: instance))
             self.logger.info("tool removed", metadata: ["instance": "\(instance)", "container": "\(id.prefix(12))"])
         }
     }
@@ -133,10 +131,10 @@ public final class ToolManager: Sendable {
         var seen = Set<String>()
         for summary in summaries {
             guard let inspect = try? await engine.inspectContainer(summary.id) else { continue }
-            state.apply(inspect)
+            state.apply(.inspected(inspect))
             seen.insert(inspect.id)
         }
-        state.retainOnly(containerIDs: seen)
+        state.apply(.relisted(containerIDs: seen))
     }
 
     // MARK: Deploy
@@ -151,12 +149,12 @@ public final class ToolManager: Sendable {
             let image = try await engineCall { try await self.engine.inspectImage(existing.image) }
             return try await adopt(existing, for: try Self.resolved(spec, image: image))
         }
-        state.begin(spec, operation: .pulling)
+        state.apply(.deployBegan(spec))
         do {
             let spec = try Self.resolved(spec, image: try await ensureImage(spec))
             // Each time (one inspect): a network someone removed by hand is back before the create.
             try await ensureToolNetwork()
-            state.setOperation(spec.instanceName, .creating)
+            state.apply(.operation(instance: spec.instanceName, .creating))
             let config = ContainerPlan.containerConfig(for: spec, secrets: secrets, dtmaVersion: dtmaVersion)
             let id: String
             do {
@@ -166,10 +164,10 @@ public final class ToolManager: Sendable {
             } catch DockerEngineError.nameConflict {
                 // Someone created it between our look and our create: decide on what is there now.
                 guard let existing = try await existingContainer(spec.instanceName) else { throw ToolError.nameTaken(instance: spec.instanceName) }
-                state.setOperation(spec.instanceName, nil)
+                state.apply(.operation(instance: spec.instanceName, nil))
                 return try await adopt(existing, for: spec)
             }
-            state.setOperation(spec.instanceName, .starting)
+            state.apply(.operation(instance: spec.instanceName, .starting))
             do {
                 try await engine.startContainer(id)
             } catch let error as DockerEngineError {
@@ -178,11 +176,11 @@ public final class ToolManager: Sendable {
                 throw Self.startFailure(error, spec: spec)
             }
             let inspect = try await refresh(id)
-            state.setOperation(spec.instanceName, nil)
+            state.apply(.operation(instance: spec.instanceName, nil))
             logger.info("tool deployed", metadata: ["instance": "\(spec.instanceName)", "container": "\(id.prefix(12))", "image": "\(spec.image)"])
             return DeployOutcome(created: true, container: inspect)
         } catch {
-            state.forget(spec.instanceName)
+            state.apply(.forgotten(instance: spec.instanceName))
             throw Self.toolError(error)
         }
     }
@@ -219,7 +217,7 @@ public final class ToolManager: Sendable {
         do {
             try await engine.pullImage(spec.image) { progress in
                 let line = [progress.id, progress.status].compactMap { $0 }.joined(separator: ": ")
-                self.state.setOperation(spec.instanceName, .pulling, detail: line)
+                self.state.apply(.operation(instance: spec.instanceName, .pulling, detail: line))
             }
         } catch let error as DockerEngineError {
             switch error {
@@ -273,7 +271,7 @@ public final class ToolManager: Sendable {
 
     private func refresh(_ id: String) async throws -> ContainerInspect {
         let inspect = try await engineCall { try await self.engine.inspectContainer(id) }
-        state.apply(inspect)
+        state.apply(.inspected(inspect))
         return inspect
     }
 

@@ -55,7 +55,7 @@ public struct ContainerInspect: Codable, Sendable, Equatable {
 
 /// Docker's `State` object, as the control plane receives it.
 public struct ContainerState: Codable, Sendable, Equatable {
-    public var status: String
+    public var status: ContainerStatus
     public var running: Bool
     public var paused: Bool
     public var restarting: Bool
@@ -68,7 +68,7 @@ public struct ContainerState: Codable, Sendable, Equatable {
     public var finishedAt: String?
 
     public init(
-        status: String, running: Bool, paused: Bool = false, restarting: Bool = false, oomKilled: Bool = false,
+        status: ContainerStatus, running: Bool, paused: Bool = false, restarting: Bool = false, oomKilled: Bool = false,
         dead: Bool = false, pid: Int = 0, exitCode: Int = 0, error: String? = nil, startedAt: String? = nil,
         finishedAt: String? = nil
     ) {
@@ -90,4 +90,32 @@ public struct ContainerState: Codable, Sendable, Equatable {
         case oomKilled = "OOMKilled", dead = "Dead", pid = "Pid", exitCode = "ExitCode", error = "Error"
         case startedAt = "StartedAt", finishedAt = "FinishedAt"
     }
+}
+
+/// Docker's `State.Status`, compared as a type. A struct, not an enum: a status a newer engine
+/// adds is kept as it came (and shown as is), not refused.
+public struct ContainerStatus: RawRepresentable, Codable, Hashable, Sendable, ExpressibleByStringLiteral, CustomStringConvertible {
+    public var rawValue: String
+
+    public init(rawValue: String) { self.rawValue = rawValue }
+    public init(stringLiteral value: String) { rawValue = value }
+
+    public init(from decoder: any Decoder) throws {
+        rawValue = try decoder.singleValueContainer().decode(String.self)
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.singleValueContainer()
+        try container.encode(rawValue)
+    }
+
+    public var description: String { rawValue }
+
+    public static let created: Self = "created"
+    public static let running: Self = "running"
+    public static let paused: Self = "paused"
+    public static let restarting: Self = "restarting"
+    public static let removing: Self = "removing"
+    public static let exited: Self = "exited"
+    public static let dead: Self = "dead"
 }

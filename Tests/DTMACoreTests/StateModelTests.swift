@@ -1,0 +1,100 @@
+@testable import DTMACore
+import DTMATestSupport
+import DockerEngine
+import Foundation
+import MCPProbe
+import Testing
+
+/// A labelled container as the engine describes it, created in memory from a validated spec.
+func labelledContainer(_ engine: InMemoryEngine, name: String, probe: [String: Any]? = nil, running: Bool = true) async throws -> ContainerInspect {
+    var changes: [String: Any] = ["instanceNameOnToolbox": name, "dockerImageUrl": "dtma-test/busybox:latest"]
+    if let probe { changes["probe"] = probe }
+    let spec = try validate(deployBody(changes, host: ["PortBindings": [String: Any]()]))
+    let id = try await engine.createContainer(name: name, config: ContainerPlan.containerConfig(for: spec, dtmaVersion: "test")).id
+    if running { try await engine.startContainer(id) }
+    return try await engine.inspectContainer(id)
+}
+
+@Suite("State model: changes as values")
+struct StateModelTests {
+    static let unhealthy = MCPProbeResult(verdict: .unhealthy, latencyMilliseconds: 1, error: "no answer")
+    static let healthy = MCPProbeResult(verdict: .healthy, latencyMilliseconds: 1)
+    static var stdioProbe: [String: Any] { ["transport": "stdio", "failureThreshold": 1, "successThreshold": 1, "action": "report"] }
+
+    @Test("a stop on request is one change: stopping, and its exit reads as stopped, not as a crash")
+    func stopOnRequest() async throws {
+        let engine = InMemoryEngine()
+        let state = StateModel()
+        let container = try await labelledContainer(engine, name: "stopper")
+        state.apply(.inspected(container))
+        state.apply(.stopRequested(instance: "stopper"))
+        #expect(state.tool("stopper")?.statusOnToolbox == .stopping)
+        _ = try await engine.stopContainer(container.id, timeoutSeconds: 1)
+        state.apply(.inspected(try await engine.inspectContainer(container.id)))
+        state.apply(.operation(instance: "stopper", nil))
+        state.apply(.exited(containerID: container.id, code: 143, oomKilled: false, finishedAt: "t1"))
+        #expect(state.tool("stopper")?.statusOnToolbox == .stopped)
+        #expect(state.tool("stopper")?.crash == nil)
+    }
+
+    @Test("a probe's result is dropped when it is about an older container; a current one returns the events it made")
+    func probeResults() async throws {
+        let engine = InMemoryEngine()
+        let state = StateModel()
+        let container = try await labelledContainer(engine, name: "probed", probe: Self.stdioProbe)
+        state.apply(.inspected(container))
+        #expect(state.tool("probed")?.statusOnToolbox == .starting, "probed, no verdict yet")
+        #expect(state.apply(.probed(instance: "probed", containerID: "an-older-container", Self.healthy)).isEmpty)
+        #expect(state.tool("probed")?.health == nil)
+
+        let events = state.apply(.probed(instance: "probed", containerID: container.id, Self.healthy))
+        #expect(events.map(\.event) == ["healthy"])
+        #expect(events.first?.statusOnToolbox == .running)
+        #expect(state.apply(.probed(instance: "probed", containerID: container.id, Self.healthy)).isEmpty, "no change, no event")
+        #expect(state.apply(.probed(instance: "probed", containerID: container.id, Self.unhealthy)).map(\.event) == ["unhealthy"])
+        #expect(state.tool("probed")?.statusOnToolbox == .errorRuntime)
+    }
+
+    @Test("a container gone while an operation creates its tool leaves the tool; a relist keeps only what it saw")
+    func goneAndRelisted() async throws {
+        let engine = InMemoryEngine()
+        let state = StateModel()
+        let busy = try await labelledContainer(engine, name: "busy")
+        let idle = try await labelledContainer(engine, name: "idle")
+        let vanished = try await labelledContainer(engine, name: "vanished")
+        for container in [busy, idle, vanished] { state.apply(.inspected(container)) }
+        state.apply(.operation(instance: "busy", .creating))
+        state.apply(.containerGone(containerID: busy.id))
+        #expect(state.tool("busy")?.containerID == nil)
+        #expect(state.tool("busy")?.statusOnToolbox == .deploying)
+        state.apply(.containerGone(containerID: idle.id))
+        #expect(state.tool("idle") == nil)
+
+        state.apply(.relisted(containerIDs: []))
+        #expect(state.snapshot().tools.map(\.instanceName) == ["busy"], "an operation's tool stays through a relist")
+    }
+
+    @Test("subscribers learn which tools changed: all at first, then changes coalesced while they are busy")
+    func subscriptions() async throws {
+        let engine = InMemoryEngine()
+        let state = StateModel()
+        state.apply(.inspected(try await labelledContainer(engine, name: "first")))
+        let changes = state.toolChanges()
+        var iterator = changes.makeAsyncIterator()
+        #expect(await iterator.next() == ["first"])
+
+        let second = try await labelledContainer(engine, name: "second")
+        state.apply(.inspected(second))
+        state.apply(.operation(instance: "first", .stopping))
+        state.apply(.operation(instance: "first", nil))
+        state.apply(.engine(reachable: true, version: "27.0"))  // no tool changed
+        #expect(await iterator.next() == ["first", "second"])
+
+        changes.recheck(["second"])
+        #expect(await iterator.next() == ["second"])
+
+        let waiting = Task { await changes.next() }
+        waiting.cancel()
+        #expect(await waiting.value == nil, "cancelling the subscriber's task ends the iteration")
+    }
+}
