@@ -14,12 +14,18 @@ scripts/test-images.sh
 # The release binary, for the test that runs it in a bare Debian root filesystem.
 scripts/build-release.sh
 
-log "swift test"
+swift build --build-tests
+log "swift test: the parallel pass (no engine: what runs against the in-memory one)"
+# The suites of dtma's own logic, in parallel, with no engine to reach: one that needed dockerd
+# would fail here. Those that need an engine or the machine to themselves are skipped.
+DTMA_TEST_PASS=parallel DOCKER_HOST=unix:///nonexistent/docker.sock swift test --skip-build --parallel "$@"
+log "swift test: the serial pass (the real engine, real processes)"
 # Integration suites fail instead of skipping when the engine is required but missing.
 export DTMA_REQUIRE_DOCKER=1
 # One suite at a time: a handful of real MCP servers starting at once fill this machine's two
 # cores, and the suites that measure back-off and timeouts must not share them (≈ 95 s in all).
-swift test --no-parallel "$@"
+# The parallel pass's suites run again here (≈ 5 s): a filter by kind is not worth its upkeep.
+DTMA_TEST_PASS=serial swift test --skip-build --no-parallel "$@"
 
 # Short chaos runs, alone after the suites (they kill dtma, restart the engine, fuzz the API);
 # scripts/chaos/all.sh runs the long ones.

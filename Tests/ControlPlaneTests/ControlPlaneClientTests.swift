@@ -5,7 +5,7 @@ import ServiceLifecycle
 import DTMATestSupport
 import Testing
 
-@Suite("Control plane client over real HTTPS", .serialized)
+@Suite("Control plane client over real HTTPS", .serialPass, .serialized)
 struct ControlPlaneClientTests {
     @Test("a POST carries the bearer token and JSON, and verifies the server with the given CA")
     func post() async throws {

@@ -28,7 +28,7 @@ struct ToolHealthTests {
     }
 }
 
-@Suite("Probe scheduler against a real MCP server", .serialized,
+@Suite("Probe scheduler against a real MCP server", .serialPass, .serialized,
        .enabled(if: MCPServerFixture.available || ProcessInfo.processInfo.environment["DTMA_REQUIRE_DOCKER"] == "1"))
 struct ProbeSchedulerTests {
     /// A running tool as the engine would describe it, published on `port` of this host.

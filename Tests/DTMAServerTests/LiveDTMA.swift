@@ -164,15 +164,6 @@ func uniqueTag(_ prefix: String = "t") -> String {
     "\(prefix)-\(UInt32.random(in: 0...UInt32.max))"
 }
 
-extension Trait where Self == ConditionTrait {
-    static var requiresEngine: Self {
-        .enabled(
-            if: ProcessInfo.processInfo.environment["DTMA_REQUIRE_DOCKER"] == "1"
-                || FileManager.default.fileExists(atPath: "/var/run/docker.sock"),
-            "needs a Docker engine")
-    }
-}
-
 /// `GET /events` read in the background: each tool event with the time it arrived.
 final class ToolEventRecorder: Sendable {
     struct Received: Sendable {

@@ -4,22 +4,13 @@ import Foundation
 import DTMATestSupport
 import Testing
 
-/// Integration tests run against the real engine. Where `DTMA_REQUIRE_DOCKER=1` (scripts/test.sh, CI)
-/// a missing engine fails them; elsewhere they are skipped when the socket is absent.
+/// What the integration suites against the real engine share (`.requiresEngine` decides whether they run).
 enum EngineTestEnvironment {
     static let socketPath = "/var/run/docker.sock"
-    static let required = ProcessInfo.processInfo.environment["DTMA_REQUIRE_DOCKER"] == "1"
-    static let available = required || FileManager.default.fileExists(atPath: socketPath)
     /// Built by scripts/test-images.sh from a static busybox.
     static let busyboxImage = ProcessInfo.processInfo.environment["DTMA_TEST_IMAGE"] ?? "dtma-test/busybox:latest"
     /// Marks every object a test run creates, so that cleanup (and a human) can find them.
     static let testLabel = "dtma.test"
-}
-
-extension Trait where Self == ConditionTrait {
-    static var requiresEngine: Self {
-        .enabled(if: EngineTestEnvironment.available, "needs a Docker engine on \(EngineTestEnvironment.socketPath)")
-    }
 }
 
 /// A unique value for the test label, so each test sees only its own containers and events.

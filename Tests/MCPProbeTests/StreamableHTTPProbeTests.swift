@@ -3,7 +3,7 @@ import Foundation
 import MCPProbe
 import Testing
 
-@Suite("MCP probe over Streamable HTTP, against the official Python SDK's server", .serialized,
+@Suite("MCP probe over Streamable HTTP, against the official Python SDK's server", .serialPass, .serialized,
        .enabled(if: MCPServerFixture.available || ProcessInfo.processInfo.environment["DTMA_REQUIRE_DOCKER"] == "1"))
 struct StreamableHTTPProbeTests {
     @Test("a server answering in SSE is healthy in the 2026-07-28 era, with its name and tools")

@@ -1,8 +1,9 @@
+import DTMATestSupport
 import Foundation
 import Testing
 
 /// The files that put dtma on a droplet: the unit, the cloud-init user-data, the installer.
-@Suite("Deployment artifacts")
+@Suite("Deployment artifacts", .serialPass)
 struct DeploymentArtifactsTests {
     static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("../..").standardized
     static let binary = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("dtma")

@@ -3,7 +3,7 @@ import Foundation
 import Testing
 
 /// The real `dtma serve` under a stand-in service manager: our own NOTIFY_SOCKET and WATCHDOG_USEC.
-@Suite("systemd notify protocol and watchdog", .serialized)
+@Suite("systemd notify protocol and watchdog", .serialPass, .serialized)
 struct NotifyProtocolTests {
     static let binary = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("dtma")
 
