@@ -80,7 +80,7 @@ struct ToolAPI: Sendable {
         let revision = state.revision
         let now = Date()
         let body = statusCache.body(revision: revision, now: now) {
-            Response.encodeJSON(StatusReport(snapshot: state.snapshot(), config: config, version: version, now: now))
+            Response.encodeJSON(StatusDocument(snapshot: state.snapshot(), config: config, version: version, now: now))
         }
         return Response.json(.ok, encoded: body)
     }

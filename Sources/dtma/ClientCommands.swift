@@ -1,5 +1,6 @@
 import ArgumentParser
 import DTMACore
+import DockerEngine
 import FoundationEssentials
 import Glibc
 import HTTP1
@@ -13,48 +14,6 @@ struct StatusCommand: AsyncParsableCommand {
     @OptionGroup var daemon: DaemonOptions
     @Flag(name: .long, help: "Print the daemon's /status JSON as it is.") var json = false
 
-    struct Status: Decodable {
-        struct Engine: Decodable {
-            var reachable: Bool
-            var version: String?
-            var error: String?
-        }
-
-        struct Tool: Decodable {
-            struct Health: Decodable {
-                var state: String
-                var lastProbeAt: String?
-                var latencyMilliseconds: Double?
-                var lastError: String?
-                enum CodingKeys: String, CodingKey {
-                    case state, lastProbeAt = "last_probe_at", latencyMilliseconds = "latency_ms", lastError = "last_error"
-                }
-            }
-
-            struct Binding: Decodable {
-                var hostIP: String?
-                var hostPort: String?
-                enum CodingKeys: String, CodingKey { case hostIP = "HostIp", hostPort = "HostPort" }
-            }
-
-            var instanceName: String
-            var statusOnToolbox: ToolboxStatus
-            var uptimeSeconds: Int?
-            var ports: [String: [Binding]?]?
-            var health: Health?
-            var detail: String?
-            enum CodingKeys: String, CodingKey {
-                case instanceName = "instance_name_on_toolbox", statusOnToolbox = "status_on_toolbox"
-                case uptimeSeconds = "uptime_seconds", ports, health, detail
-            }
-        }
-
-        var version: String
-        var engine: Engine
-        var toolInstances: [Tool]
-        enum CodingKeys: String, CodingKey { case version, engine, toolInstances = "tool_instances" }
-    }
-
     func run() async throws {
         try await runReportingErrors {
             let daemon = try LocalDaemon(daemon)
@@ -63,7 +22,9 @@ struct StatusCommand: AsyncParsableCommand {
                 print(String(decoding: body, as: UTF8.self))
                 return
             }
-            guard let status = try? JSONDecoder().decode(Status.self, from: Data(body)) else { throw CLIError("/status answered something that is not dtma's status") }
+            guard let status = try? JSONDecoder().decode(StatusDocument.self, from: Data(body)) else {
+                throw CLIError("/status answered something that is not dtma's status")
+            }
             let engine = status.engine.reachable
                 ? "engine \(status.engine.version ?? "?") reachable" : "ENGINE UNREACHABLE: \(status.engine.error ?? "?")"
             print("dtma \(status.version) at \(daemon.address) · \(engine) · \(status.toolInstances.count) tools")
@@ -71,13 +32,13 @@ struct StatusCommand: AsyncParsableCommand {
             print()
             let rows = status.toolInstances.map { tool in
                 [
-                    tool.instanceName, tool.statusOnToolbox.rawValue, tool.health?.state ?? "-", Self.duration(tool.uptimeSeconds),
-                    Self.ports(tool.ports), Self.lastProbe(tool.health),
+                    tool.instanceName, tool.statusOnToolbox.rawValue, tool.details.health?.state.rawValue ?? "-",
+                    Self.duration(tool.details.uptimeSeconds), Self.ports(tool.details.ports), Self.lastProbe(tool.details.health),
                 ]
             }
             print(EngineCommand.table(header: ["TOOL", "STATE", "HEALTH", "UPTIME", "PORTS", "LAST PROBE"], rows: rows))
             for tool in status.toolInstances {
-                if let problem = tool.health?.lastError ?? (tool.statusOnToolbox == .errorRuntime ? tool.detail : nil) {
+                if let problem = tool.details.health?.lastError ?? (tool.statusOnToolbox == .errorRuntime ? tool.details.detail : nil) {
                     print("\n\(tool.instanceName): \(problem)")
                 }
             }
@@ -94,14 +55,14 @@ struct StatusCommand: AsyncParsableCommand {
         }
     }
 
-    static func ports(_ ports: [String: [Status.Tool.Binding]?]?) -> String {
-        let published = (ports ?? [:]).sorted { $0.key < $1.key }.flatMap { key, bindings in
+    static func ports(_ ports: [String: [PortBinding]?]) -> String {
+        let published = ports.sorted { $0.key < $1.key }.flatMap { key, bindings in
             (bindings ?? []).compactMap { binding in binding.hostPort.map { "\(binding.hostIP ?? ""):\($0)->\(key)" } }
         }
         return published.isEmpty ? "-" : published.joined(separator: ",")
     }
 
-    static func lastProbe(_ health: Status.Tool.Health?) -> String {
+    static func lastProbe(_ health: HealthReport?) -> String {
         guard let health, let at = health.lastProbeAt else { return "-" }
         let time = at.split(separator: "T").last.map { String($0.prefix(8)) } ?? at
         return health.latencyMilliseconds.map { "\(time) (\($0) ms)" } ?? time
@@ -159,10 +120,10 @@ struct DeployCommand: AsyncParsableCommand {
         while !Task.isCancelled {
             try? await Task.sleep(for: .milliseconds(500))
             guard let body = try? await daemon.call("GET", "/status"),
-                let status = try? JSONDecoder().decode(StatusCommand.Status.self, from: Data(body)),
+                let status = try? JSONDecoder().decode(StatusDocument.self, from: Data(body)),
                 let tool = status.toolInstances.first(where: { $0.instanceName == name }), !Task.isCancelled
             else { continue }
-            print("\r\u{1B}[K\(tool.statusOnToolbox.rawValue)\(tool.detail.map { ": \($0.prefix(100))" } ?? "")", terminator: "")
+            print("\r\u{1B}[K\(tool.statusOnToolbox.rawValue)\(tool.details.detail.map { ": \($0.prefix(100))" } ?? "")", terminator: "")
             fflush(nil)
         }
     }

@@ -98,3 +98,32 @@ struct StateModelTests {
         #expect(await waiting.value == nil, "cancelling the subscriber's task ends the iteration")
     }
 }
+
+@Suite("The /status document")
+struct StatusDocumentTests {
+    @Test("reads back as it was written: the CLI decodes the server's one shape")
+    func roundTrip() async throws {
+        let engine = InMemoryEngine()
+        let state = StateModel()
+        let container = try await labelledContainer(engine, name: "shown", probe: StateModelTests.stdioProbe)
+        state.apply(.inspected(container))
+        state.apply(.probed(instance: "shown", containerID: container.id, StateModelTests.unhealthy))
+        state.apply(.engine(reachable: true, version: "27.0"))
+        let config = try DTMAConfig.load(environment: ["BACKEND_TO_DTMA_API_KEY": String(repeating: "k", count: 32)], envFile: nil, legacyFile: nil)
+        let written = try JSONEncoder().encode(StatusDocument(snapshot: state.snapshot(), config: config, version: "1.2.3"))
+        let read = try JSONDecoder().decode(StatusDocument.self, from: written)
+        let tool = try #require(read.toolInstances.first)
+        #expect(tool.statusOnToolbox == .errorRuntime)
+        #expect(tool.details.health?.state == .unhealthy)
+        #expect(tool.details.health?.lastError == "no answer")
+        #expect(tool.details.containerID == container.id)
+        #expect(read.engine.version == "27.0")
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = .sortedKeys
+        #expect(try encoder.encode(read) == encoder.encode(JSONDecoder().decode(StatusDocument.self, from: written)))
+        let object = try #require(try JSONSerialization.jsonObject(with: written) as? [String: Any])
+        let first = try #require((object["tool_instances"] as? [[String: Any]])?.first)
+        #expect(first["status_on_toolbox"] as? String == "error_runtime")
+        #expect(first["container_id"] as? String == container.id, "one flat object: the details beside the identity")
+    }
+}

@@ -2,8 +2,8 @@ import FoundationEssentials
 import MCPProbe
 
 /// A tool's health as `/status` and heartbeats show it.
-public struct HealthReport: Encodable, Sendable {
-    public var state: String
+public struct HealthReport: Codable, Sendable {
+    public var state: ToolHealth.State
     public var lastProbeAt: String?
     public var latencyMilliseconds: Double?
     public var era: String?
@@ -25,7 +25,7 @@ public struct HealthReport: Encodable, Sendable {
         guard let verdict = tool.healthState else { return nil }
         let health = tool.health ?? ToolHealth()
         let result = health.lastResult
-        state = verdict.rawValue
+        state = verdict
         crash = tool.crash
         restartsByDTMA = tool.recoveryRestarts
         lastRestartByDTMAAt = tool.lastRecoveryRestartAt?.formatted(.iso8601)

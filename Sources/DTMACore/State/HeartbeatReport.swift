@@ -8,7 +8,7 @@ public enum HeartbeatReport {
     public typealias Payload = HeartbeatPayload<SystemSnapshot, RuntimeDetails>
 
     /// A tool's container and probe details, as heartbeats (`runtime_details`) and `/status` show them.
-    public struct RuntimeDetails: Encodable, Sendable {
+    public struct RuntimeDetails: Codable, Sendable {
         public var containerID: String?
         public var image: String
         public var state: ContainerState?
@@ -23,7 +23,7 @@ public enum HeartbeatReport {
         public var disk: Disk?
 
         /// The tool's own writable layer: what it wrote, and its cap when it has one.
-        public struct Disk: Encodable, Sendable {
+        public struct Disk: Codable, Sendable {
             public var writableLayerBytes: Int64?
             public var limitBytes: Int64?
             enum CodingKeys: String, CodingKey { case writableLayerBytes = "writable_layer_bytes", limitBytes = "limit_bytes" }

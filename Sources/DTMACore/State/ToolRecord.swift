@@ -158,7 +158,7 @@ public struct ToolRecord: Sendable, Equatable {
 }
 
 /// How a container ended when nobody asked it to: what an operator needs first.
-public struct CrashReport: Sendable, Equatable, Encodable {
+public struct CrashReport: Sendable, Equatable, Codable {
     public var exitCode: Int
     public var oomKilled: Bool
     public var finishedAt: String?
