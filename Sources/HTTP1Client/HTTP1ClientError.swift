@@ -16,6 +16,15 @@ public enum HTTP1ClientError: Error, Sendable, Equatable, CustomStringConvertibl
     case busy
     case shutDown
 
+    /// The caller's side failed (a request it could not write, a client it shut down, its own
+    /// bug), not the peer: a prober counts these against itself, not against the server.
+    public var isLocal: Bool {
+        switch self {
+        case .invalidRequest, .shutDown, .busy: true
+        case .unreachable, .closedByPeer, .timedOut, .malformedResponse, .unsolicitedResponse: false
+        }
+    }
+
     public var description: String {
         switch self {
         case .unreachable(let endpoint, let reason): "cannot connect to \(endpoint): \(reason)"

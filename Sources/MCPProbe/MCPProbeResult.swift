@@ -54,11 +54,7 @@ public struct MCPProbeResult: Sendable, Equatable, Codable {
         switch error {
         case MCPProbeFailure.server(let reason): return .failed(.unhealthy, reason)
         case MCPProbeFailure.ours(let reason): return .failed(.probeError, reason)
-        case let error as HTTP1ClientError:
-            switch error {
-            case .invalidRequest, .shutDown, .busy: return .failed(.probeError, "\(error)")
-            default: return .failed(.unhealthy, "\(error)")
-            }
+        case let error as HTTP1ClientError: return .failed(error.isLocal ? .probeError : .unhealthy, "\(error)")
         case is LoopTimers.DeadlineExceeded: return .failed(.unhealthy, "no MCP answer within \(timeout)")
         default: return .failed(.unhealthy, "\(error)")
         }
