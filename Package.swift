@@ -38,18 +38,21 @@ let package = Package(
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
             ]
         ),
+        // JSON read from bytes, only what the caller asks for: a scanner, and a Decoder on it.
+        .target(name: "JSONScanning"),
         // The Docker Engine API client over the unix socket (or TCP).
         .target(
             name: "DockerEngine",
             dependencies: [
                 "HTTP1",
                 "HTTP1Client",
+                "JSONScanning",
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
         // A small MCP client, just enough to judge a server's health over Streamable HTTP (later SSE, stdio).
-        .target(name: "MCPProbe", dependencies: ["HTTP1", "HTTP1Client"]),
+        .target(name: "MCPProbe", dependencies: ["HTTP1", "HTTP1Client", "JSONScanning"]),
         // libcurl, for HTTPS to the control plane (Debian libcurl4-openssl-dev).
         .systemLibrary(name: "CCurl", pkgConfig: "libcurl", providers: [.apt(["libcurl4-openssl-dev"])]),
         // The control plane's side: an HTTPS client on libcurl, heartbeats, secrets.
@@ -87,6 +90,7 @@ let package = Package(
                 "DockerEngine",
                 "HTTP1Client",
                 "ControlPlane",
+                "JSONScanning",
                 "MCPProbe",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -135,7 +139,7 @@ let package = Package(
         // Benchmark driver for scripts/bench/engine.sh; not part of the daemon.
         .executableTarget(
             name: "EngineBench",
-            dependencies: ["DockerEngine"]
+            dependencies: ["DockerEngine", "HTTP1", "HTTP1Client"]
         ),
         // Benchmark driver for scripts/bench/probe.sh; not part of the daemon.
         .executableTarget(
@@ -143,7 +147,7 @@ let package = Package(
             dependencies: ["DTMACore", "DockerEngine", "HTTP1Client", "MCPProbe"]
         ),
         .testTarget(name: "DTMACoreTests", dependencies: ["DTMACore", "MCPProbe", "DTMATestSupport"]),
-        .testTarget(name: "MCPProbeTests", dependencies: ["MCPProbe", "DTMATestSupport"]),
+        .testTarget(name: "MCPProbeTests", dependencies: ["MCPProbe", "JSONScanning", "DTMATestSupport"]),
         .testTarget(name: "SystemdTests", dependencies: ["Systemd", "DTMATestSupport"]),
         // Shared by the test targets: the stand-in control plane, polling helpers.
         .target(
@@ -172,6 +176,7 @@ let package = Package(
             dependencies: [
                 "DockerEngine",
                 "DTMATestSupport",
+                "JSONScanning",
                 "HTTP1",
                 "HTTP1Client",
                 .product(name: "NIOCore", package: "swift-nio"),

@@ -1,6 +1,7 @@
 import FoundationEssentials
 import HTTP1
 import HTTP1Client
+import JSONScanning
 import Logging
 import NIOConcurrencyHelpers
 
@@ -176,10 +177,18 @@ public final class DockerEngineClient: Sendable {
 
     func decode<Value: Decodable>(_ type: Value.Type, from response: HTTP1Response) throws -> Value {
         do {
-            return try JSONDecoder().decode(type, from: Data(response.body))
+            return try Self.read(type, from: response.body)
         } catch {
             throw DockerEngineError.invalidResponse(reason: "cannot read \(Value.self): \(error)")
         }
+    }
+
+    /// The model in `body`: with the scanner for the answers read most (`ScannedModel`), else JSONDecoder.
+    public static func read<Value: Decodable>(_ type: Value.Type, from body: [UInt8]) throws -> Value {
+        if let scanned = type as? any ScannedModel.Type {
+            return try JSONScanner.document(body) { try scanned.init(scanning: &$0) } as! Value
+        }
+        return try JSONDecoder().decode(type, from: Data(body))
     }
 
     func encode(_ value: some Encodable) throws -> [UInt8] {

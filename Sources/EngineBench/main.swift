@@ -2,6 +2,11 @@
 // case: `case requests seconds req/s cpu_us_per_req`. Not a test: figures only.
 import DockerEngine
 import Foundation
+import HTTP1
+import HTTP1Client
+
+// Tasks run on the event loop, as in `dtma serve`: a request then costs no thread hand-offs.
+_ = ConcurrencyOnNIO.install()
 
 struct Options {
     var container = ""
@@ -85,5 +90,23 @@ try await measure("dtma_inspect_\(options.concurrency)conn", workers: options.co
 try await measure("dtma_list_\(options.concurrency)conn", workers: options.concurrency, seconds: options.seconds) {
     _ = try await manyConnections.listContainers(all: true, filters: filters)
 }
+
+// Where the client's CPU goes: the HTTP/1.1 round trip alone (the same versioned request, the
+// answer left as bytes), then the answer read into the model, alone and hot in the cache (the
+// scanner dtma uses, and Foundation's JSONDecoder, which it replaced for inspects and lists).
+let version = try await oneConnection.apiVersion()
 oneConnection.shutdown()
 manyConnections.shutdown()
+let raw = HTTP1Client(endpoint: .unixSocket(path: "/var/run/docker.sock"))
+let inspectRequest = HTTP1Request(method: "GET", target: "/v\(version)/containers/\(container)/json", headers: ["Host": "docker"])
+let body = try await raw.execute(inspectRequest).body
+try await measure("dtma_inspect_transport_only", workers: 1, seconds: options.seconds) {
+    _ = try await raw.execute(inspectRequest)
+}
+raw.shutdown()
+try await measure("dtma_inspect_read_only", workers: 1, seconds: options.seconds) {
+    _ = try DockerEngineClient.read(ContainerInspect.self, from: body)
+}
+try await measure("jsondecoder_inspect_read_only", workers: 1, seconds: options.seconds) {
+    _ = try JSONDecoder().decode(ContainerInspect.self, from: Data(body))
+}

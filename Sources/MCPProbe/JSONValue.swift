@@ -1,12 +1,4 @@
-/// Any JSON value: request params and `_meta` as a probe sends them, and message ids.
-public enum JSONValue: Sendable, Equatable {
-    case null
-    case bool(Bool)
-    case number(Double)
-    case string(String)
-    case array([JSONValue])
-    case object([String: JSONValue])
-}
+import JSONScanning
 
 /// A JSON-RPC 2.0 message as it arrives: a response (`id` with `result` or `error`), or a request
 /// or notification from the server (`method`), which a probe skips.

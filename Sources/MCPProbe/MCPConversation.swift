@@ -1,4 +1,5 @@
 import FoundationEssentials
+import JSONScanning
 
 /// JSON-RPC with one MCP server over one transport (legacy HTTP+SSE, stdio): a request and the
 /// reply carrying its id, or a notification. What the handshakes below are written against.

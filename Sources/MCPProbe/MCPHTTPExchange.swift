@@ -1,6 +1,7 @@
 import FoundationEssentials
 import HTTP1
 import HTTP1Client
+import JSONScanning
 
 /// One JSON-RPC message POSTed to a Streamable HTTP endpoint, and the reply picked out of whatever
 /// comes back: a JSON body, or an SSE stream in which other messages may come first.

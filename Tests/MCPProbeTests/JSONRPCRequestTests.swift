@@ -1,4 +1,5 @@
 import Foundation
+import JSONScanning
 import Testing
 
 @testable import MCPProbe

@@ -171,7 +171,8 @@ public struct DiskUsageSampler: Service {
         try? await cancelWhenGracefulShutdown {
             while !Task.isCancelled {
                 if let sized = try? await engine.listContainers(all: true, filters: ContainerLabels.managedFilter, size: true) {
-                    state.apply(.diskUsage(Dictionary(sized.compactMap { summary in summary.sizeRw.map { (summary.id, $0) } }) { first, _ in first }))
+                    // The engine leaves `SizeRw` out when it is 0 (omitempty).
+                    state.apply(.diskUsage(Dictionary(sized.map { ($0.id, $0.sizeRw ?? 0) }) { first, _ in first }))
                 }
                 try await Task.sleep(for: interval)
             }

@@ -1,4 +1,4 @@
-import MCPProbe
+import JSONScanning
 
 /// The keys a deploy body may have, at every depth. `JSONDecoder` ignores a key it does not know
 /// and keeps one of two equal keys, so `"privileged": true` or a second `"HostConfig"` would be

@@ -1,14 +1,23 @@
 /// Reads JSON from bytes, taking out only what the caller asks for and skipping the rest without
 /// building it: a probe wants a dozen fields of replies whose bulk is tool schemas.
-/// (`JSONDecoder` spent about a tenth of a probe's CPU on these replies.)
+/// (`JSONDecoder` spent about a tenth of a probe's CPU on these replies.) `ScanningDecoder` reads
+/// `Decodable` types with it.
 public struct JSONScanner {
-    public struct Malformed: Error {}
+    public struct Malformed: Error {
+        public init() {}
+    }
 
-    private let bytes: [UInt8]
-    private var index = 0
+    let bytes: [UInt8]
+    /// Where the next token starts (after whitespace, once `peek` has run).
+    var index: Int
+    /// Objects and arrays open around the index. Past `maximumDepth` the input is refused: each
+    /// level is a stack frame, and `[[[[…` from a hostile server must not exhaust the stack.
+    private var depth = 0
+    public static let maximumDepth = 512
 
-    public init(_ bytes: [UInt8]) {
+    public init(_ bytes: [UInt8], at index: Int = 0) {
         self.bytes = bytes
+        self.index = index
     }
 
     /// The whole input as one value, with nothing but whitespace after it.
@@ -26,10 +35,22 @@ public struct JSONScanner {
     /// Anything but an object is skipped, as an object with no members: then false.
     @discardableResult
     public mutating func members(_ member: (String, inout JSONScanner) throws -> Void) throws -> Bool {
+        try rawMembers { key, scanner in
+            let raw = scanner.bytes[key]
+            try member(raw.contains(UInt8(ascii: "\\")) ? try Self.unescape(raw) : String(decoding: raw, as: UTF8.self), &scanner)
+        }
+    }
+
+    /// `members`, with each key as where its bytes are (between its quotes, escapes left in):
+    /// no String made for keys nobody asks about.
+    @discardableResult
+    mutating func rawMembers(_ member: (Range<Int>, inout JSONScanner) throws -> Void) throws -> Bool {
         guard try peek() == UInt8(ascii: "{") else {
             try skipValue()
             return false
         }
+        try enter()
+        defer { depth -= 1 }
         index += 1
         if try peek() == UInt8(ascii: "}") {
             index += 1
@@ -37,7 +58,9 @@ public struct JSONScanner {
         }
         while true {
             guard try peek() == UInt8(ascii: "\"") else { throw Malformed() }
-            let key = try string()
+            let keyStart = index + 1
+            try skipString()
+            let key = keyStart..<(index - 1)
             guard try peek() == UInt8(ascii: ":") else { throw Malformed() }
             index += 1
             try member(key, &self)
@@ -55,6 +78,8 @@ public struct JSONScanner {
     /// Anything but an array is skipped, as an empty array.
     public mutating func elements(_ element: (inout JSONScanner) throws -> Void) throws {
         guard try peek() == UInt8(ascii: "[") else { return try skipValue() }
+        try enter()
+        defer { depth -= 1 }
         index += 1
         if try peek() == UInt8(ascii: "]") {
             index += 1
@@ -75,7 +100,7 @@ public struct JSONScanner {
     // MARK: Values
 
     /// A string value; nil (the value skipped) when it is of another type.
-    mutating func stringIfPresent() throws -> String? {
+    public mutating func stringIfPresent() throws -> String? {
         guard try peek() == UInt8(ascii: "\"") else {
             try skipValue()
             return nil
@@ -84,7 +109,7 @@ public struct JSONScanner {
     }
 
     /// A number value; nil (the value skipped) when it is of another type.
-    mutating func numberIfPresent() throws -> Double? {
+    public mutating func numberIfPresent() throws -> Double? {
         let first = try peek()
         guard first == UInt8(ascii: "-") || (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(first) else {
             try skipValue()
@@ -93,8 +118,91 @@ public struct JSONScanner {
         return try number()
     }
 
+    /// True (and consumed) when the next value is `null`.
+    public mutating func null() throws -> Bool {
+        guard try peek() == UInt8(ascii: "n") else { return false }
+        try literal("null")
+        return true
+    }
+
+    /// A string, and nothing else: for members a model cannot do without.
+    public mutating func requiredString() throws -> String {
+        guard try peek() == UInt8(ascii: "\"") else { throw Malformed() }
+        return try string()
+    }
+
+    /// `true` or `false`; nil (the value skipped) when it is of another type.
+    public mutating func boolIfPresent() throws -> Bool? {
+        switch try peek() {
+        case UInt8(ascii: "t"):
+            try literal("true")
+            return true
+        case UInt8(ascii: "f"):
+            try literal("false")
+            return false
+        default:
+            try skipValue()
+            return nil
+        }
+    }
+
+    /// A whole number that fits `Integer` (`1e3` is one); nil (the value skipped) when it is of
+    /// another type. A number that is not whole or does not fit is malformed, as for JSONDecoder.
+    public mutating func integerIfPresent<Integer: FixedWidthInteger>(_ type: Integer.Type = Int.self) throws -> Integer? {
+        let first = try peek()
+        guard first == UInt8(ascii: "-") || (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(first) else {
+            try skipValue()
+            return nil
+        }
+        let text = String(decoding: bytes[try numberToken()], as: UTF8.self)
+        if let exact = Integer(text) { return exact }
+        guard let double = Double(text), let whole = Integer(exactly: double) else { throw Malformed() }
+        return whole
+    }
+
+    /// An object read by `read`; nil for `null` (the value skipped when it is of another type).
+    public mutating func objectIfPresent<Value>(_ read: (inout JSONScanner) throws -> Value) throws -> Value? {
+        guard try peek() == UInt8(ascii: "{") else {
+            try skipValue()
+            return nil
+        }
+        return try read(&self)
+    }
+
+    /// An array, each element read by `element`; nil for `null` or another type (skipped).
+    public mutating func arrayIfPresent<Element>(_ element: (inout JSONScanner) throws -> Element) throws -> [Element]? {
+        guard try peek() == UInt8(ascii: "[") else {
+            try skipValue()
+            return nil
+        }
+        var array: [Element] = []
+        try elements { array.append(try element(&$0)) }
+        return array
+    }
+
+    /// An object as a dictionary, each value read by `value`; nil for `null` or another type (skipped).
+    public mutating func mapIfPresent<Value>(_ value: (inout JSONScanner) throws -> Value) throws -> [String: Value]? {
+        guard try peek() == UInt8(ascii: "{") else {
+            try skipValue()
+            return nil
+        }
+        var map: [String: Value] = [:]
+        try members { key, scanner in map[key] = try value(&scanner) }
+        return map
+    }
+
+    /// Strings, for the arrays of them the engine sends (`Cmd`, `Env`, `CapDrop`).
+    public mutating func stringsIfPresent() throws -> [String]? {
+        try arrayIfPresent { try $0.requiredString() }
+    }
+
+    /// String to string, for the maps the engine sends (`Labels`, `StorageOpt`).
+    public mutating func stringMapIfPresent() throws -> [String: String]? {
+        try mapIfPresent { try $0.requiredString() }
+    }
+
     /// Any value, as a tree: for small parts only (an id).
-    mutating func value() throws -> JSONValue {
+    public mutating func value() throws -> JSONValue {
         switch try peek() {
         case UInt8(ascii: "\""): return .string(try string())
         case UInt8(ascii: "{"):
@@ -123,7 +231,7 @@ public struct JSONScanner {
     public mutating func skipValue() throws {
         switch try peek() {
         case UInt8(ascii: "\""): try skipString()
-        case UInt8(ascii: "{"): try members { _, scanner in try scanner.skipValue() }
+        case UInt8(ascii: "{"): try rawMembers { _, scanner in try scanner.skipValue() }
         case UInt8(ascii: "["): try elements { try $0.skipValue() }
         case UInt8(ascii: "t"): try literal("true")
         case UInt8(ascii: "f"): try literal("false")
@@ -134,18 +242,28 @@ public struct JSONScanner {
 
     // MARK: Tokens
 
-    private mutating func skipWhitespace() {
-        while index < bytes.count, [0x20, 0x0A, 0x0D, 0x09].contains(bytes[index]) { index += 1 }
+    private mutating func enter() throws {
+        guard depth < Self.maximumDepth else { throw Malformed() }
+        depth += 1
+    }
+
+    mutating func skipWhitespace() {
+        while index < bytes.count {
+            switch bytes[index] {
+            case 0x20, 0x0A, 0x0D, 0x09: index += 1
+            default: return
+            }
+        }
     }
 
     /// The next significant byte, not consumed.
-    private mutating func peek() throws -> UInt8 {
+    mutating func peek() throws -> UInt8 {
         skipWhitespace()
         guard index < bytes.count else { throw Malformed() }
         return bytes[index]
     }
 
-    private mutating func literal(_ word: StaticString) throws {
+    mutating func literal(_ word: StaticString) throws {
         let count = word.utf8CodeUnitCount
         guard index + count <= bytes.count,
             word.withUTF8Buffer({ $0.elementsEqual(bytes[index..<(index + count)]) })
@@ -153,11 +271,18 @@ public struct JSONScanner {
         index += count
     }
 
-    private mutating func number() throws -> Double {
+    mutating func number() throws -> Double {
+        let token = try numberToken()
+        guard let value = Double(String(decoding: bytes[token], as: UTF8.self)) else { throw Malformed() }
+        return value
+    }
+
+    /// Where the number at the index is, consumed but not converted.
+    mutating func numberToken() throws -> Range<Int> {
         let start = index
         while index < bytes.count, Self.isNumberByte(bytes[index]) { index += 1 }
-        guard index > start, let value = Double(String(decoding: bytes[start..<index], as: UTF8.self)) else { throw Malformed() }
-        return value
+        guard index > start else { throw Malformed() }
+        return start..<index
     }
 
     private static func isNumberByte(_ byte: UInt8) -> Bool {
@@ -167,7 +292,7 @@ public struct JSONScanner {
         }
     }
 
-    private mutating func skipString() throws {
+    mutating func skipString() throws {
         index += 1  // the opening quote
         while index < bytes.count {
             switch bytes[index] {
@@ -182,7 +307,7 @@ public struct JSONScanner {
         throw Malformed()
     }
 
-    private mutating func string() throws -> String {
+    mutating func string() throws -> String {
         let start = index + 1
         try skipString()
         let raw = bytes[start..<(index - 1)]
@@ -190,7 +315,7 @@ public struct JSONScanner {
         return try Self.unescape(raw)
     }
 
-    private static func unescape(_ raw: ArraySlice<UInt8>) throws -> String {
+    static func unescape(_ raw: ArraySlice<UInt8>) throws -> String {
         var scalars = String.UnicodeScalarView()
         var utf8: [UInt8] = []
         func flush() {
