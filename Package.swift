@@ -98,6 +98,15 @@ let package = Package(
                 .product(name: "Prometheus", package: "swift-prometheus"),
             ]
         ),
+        // The MCP gateway: a Streamable HTTP endpoint per hosted server, sessions mapped to the servers'.
+        .target(
+            name: "MCPGateway",
+            dependencies: [
+                "DTMACore", "HTTP1", "HTTP1Client", "JSONScanning",
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]
+        ),
         // The control plane's API on Hummingbird: routes, bearer auth, JSON errors.
         .target(
             name: "DTMAServer",
@@ -105,6 +114,8 @@ let package = Package(
                 "DTMACore",
                 "ControlPlane",
                 "DockerEngine",
+                "HTTP1",
+                "MCPGateway",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),

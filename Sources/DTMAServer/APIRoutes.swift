@@ -8,6 +8,8 @@ import Hummingbird
 enum APIRoutes {
     enum Endpoint {
         case health, status, deploy, start, stop, remove, logs, events, metrics
+        /// The MCP gateway's endpoint for one hosted server.
+        case gateway
     }
 
     struct Route {
@@ -31,35 +33,37 @@ enum APIRoutes {
         Route(method: .get, path: "/tools/{instance}/logs", endpoint: .logs),  // JSON, or NDJSON with follow=true
         Route(method: .get, path: "/events", endpoint: .events),  // tool state changes as server-sent events
         Route(method: .get, path: "/metrics", endpoint: .metrics),  // Prometheus; the key is a setting
+        // The MCP gateway: Streamable HTTP to each hosted server, whatever its own transport.
+        Route(method: .post, path: "/mcp/servers/{instance}", endpoint: .gateway),
+        Route(method: .get, path: "/mcp/servers/{instance}", endpoint: .gateway),
+        Route(method: .delete, path: "/mcp/servers/{instance}", endpoint: .gateway),
     ]
 
-    static func register(on router: Router<DTMARequestContext>, api: ToolAPI, config: DTMAConfig) {
+    static func register(on router: Router<DTMARequestContext>, api: ToolAPI, gateway: GatewayAPI, config: DTMAConfig) {
+        func handler(_ endpoint: Endpoint) -> @Sendable (Request, DTMARequestContext) async throws -> Response {
+            switch endpoint {
+            case .health: api.health
+            case .status: api.status
+            case .deploy: api.deploy
+            case .start: api.start
+            case .stop: api.stop
+            case .remove: api.remove
+            case .logs: api.logs
+            case .events: api.events
+            case .metrics: api.metricsText
+            case .gateway: gateway.serve
+            }
+        }
         router.add(middleware: RequestMetricsMiddleware(metrics: api.metrics))
         router.add(middleware: APIErrorMiddleware())
         func needsKey(_ route: Route) -> Bool { route.endpoint == .metrics ? config.metricsRequireKey : route.needsKey }
         for route in table where !needsKey(route) {
-            router.on(RouterPath(route.path), method: route.method, use: api.handler(route.endpoint))
+            router.on(RouterPath(route.path), method: route.method, use: handler(route.endpoint))
         }
         // Added after the open routes, so it guards every route below and every unknown path.
         router.add(middleware: BearerAuthMiddleware(keys: config.inboundKeys))
         for route in table where needsKey(route) {
-            router.on(RouterPath(route.path), method: route.method, use: api.handler(route.endpoint))
-        }
-    }
-}
-
-extension ToolAPI {
-    func handler(_ endpoint: APIRoutes.Endpoint) -> @Sendable (Request, DTMARequestContext) async throws -> Response {
-        switch endpoint {
-        case .health: health
-        case .status: status
-        case .deploy: deploy
-        case .start: start
-        case .stop: stop
-        case .remove: remove
-        case .logs: logs
-        case .events: events
-        case .metrics: metricsText
+            router.on(RouterPath(route.path), method: route.method, use: handler(route.endpoint))
         }
     }
 }

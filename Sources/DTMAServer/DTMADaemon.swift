@@ -3,6 +3,7 @@ import DTMACore
 import DockerEngine
 import Hummingbird
 import Logging
+import MCPGateway
 import ServiceLifecycle
 
 /// Everything `dtma serve` runs, wired from a configuration: the API, the engine watcher, the
@@ -60,8 +61,10 @@ public struct DTMADaemon: Sendable {
         services.append(DiskUsageSampler(engine: engine, state: state, interval: config.diskSampleInterval))
         services.append(ProbeScheduler(engine: engine, state: state, metrics: metrics, logger: child("probes")))
         services.append(ToolRecovery(manager: manager, state: state, logger: child("recovery")))
+        let gateway = MCPGateway(state: state, sessions: GatewaySessions(limit: config.gatewayMaxSessions, idleTimeout: config.gatewaySessionIdle))
+        services.append(GatewaySessionReaper(gateway: gateway))
         services.append(DTMAServer.makeApplication(
-            config: config, manager: manager, state: state, metrics: metrics, version: version, logger: child("api"),
+            config: config, manager: manager, state: state, metrics: metrics, gateway: gateway, version: version, logger: child("api"),
             onListening: onListening))
         self.engine = engine
         self.state = state

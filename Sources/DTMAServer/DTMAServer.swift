@@ -1,6 +1,7 @@
 import DTMACore
 import Hummingbird
 import Logging
+import MCPGateway
 import NIOCore
 import NIOPosix
 
@@ -8,15 +9,15 @@ import NIOPosix
 public enum DTMAServer {
     /// `onListening` receives the bound port (useful when the configured port is 0).
     public static func makeApplication(
-        config: DTMAConfig, manager: ToolManager, state: StateModel, metrics: DTMAMetrics, version: String, logger: Logger,
-        onListening: @escaping @Sendable (Int) async -> Void = { _ in }
+        config: DTMAConfig, manager: ToolManager, state: StateModel, metrics: DTMAMetrics, gateway: MCPGateway, version: String,
+        logger: Logger, onListening: @escaping @Sendable (Int) async -> Void = { _ in }
     ) -> some ApplicationProtocol {
         let router = Router(context: DTMARequestContext.self)
         let api = ToolAPI(
             manager: manager, state: state, metrics: metrics, config: config, version: version,
             logStreams: BoundedCount(limit: config.maxLogStreams), eventStreams: BoundedCount(limit: config.maxEventStreams),
             streamBounds: StreamBounds(bufferBytes: config.streamBufferBytes))
-        APIRoutes.register(on: router, api: api, config: config)
+        APIRoutes.register(on: router, api: api, gateway: GatewayAPI(gateway: gateway, streamBounds: api.streamBounds), config: config)
         let admission = ConnectionAdmission(
             limits: .init(total: config.maxConnections, perPeer: config.maxConnectionsPerPeer), onQuiet: {
                 // A burst (a flood) is over: its heap and the code pages only it touched go back. A

@@ -96,7 +96,7 @@ extension ToolAPI {
     /// `farewell` goes after what is queued, and the stream ends: the client may come back. A client
     /// that reads nothing at all is closed once a write has waited `bounds.writeTimeout`.
     static func pump<Source: AsyncSequence & Sendable>(
-        _ source: Source, keepAlive: (every: Duration, bytes: String), bounds: StreamBounds, farewell: ByteBuffer?,
+        _ source: Source, keepAlive: (every: Duration, bytes: String)?, bounds: StreamBounds, farewell: ByteBuffer?,
         channel: any Channel, logger: Logger, into writer: inout some ResponseBodyWriter,
         encoder: @escaping @Sendable () -> (Source.Element) throws -> ByteBuffer
     ) async throws where Source.Element: Sendable {
@@ -128,10 +128,12 @@ extension ToolAPI {
                         }
                     }
                 }
-                group.addTask {
-                    while true {
-                        try await Task.sleep(for: keepAlive.every)
-                        _ = enqueue(ByteBuffer(string: keepAlive.bytes))
+                if let keepAlive {
+                    group.addTask {
+                        while true {
+                            try await Task.sleep(for: keepAlive.every)
+                            _ = enqueue(ByteBuffer(string: keepAlive.bytes))
+                        }
                     }
                 }
                 defer { group.cancelAll() }

@@ -118,6 +118,20 @@ public struct JSONScanner {
         return try number()
     }
 
+    /// Passes over the next value and says where its bytes are: to echo a value exactly as it was
+    /// written (a JSON-RPC id keeps its type and spelling).
+    public mutating func rawValue() throws -> Range<Int> {
+        _ = try peek()
+        let start = index
+        try skipValue()
+        return start..<index
+    }
+
+    /// Whether the next value is an array (not consumed).
+    public mutating func nextIsArray() throws -> Bool {
+        try peek() == UInt8(ascii: "[")
+    }
+
     /// True (and consumed) when the next value is `null`.
     public mutating func null() throws -> Bool {
         guard try peek() == UInt8(ascii: "n") else { return false }

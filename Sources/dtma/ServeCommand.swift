@@ -43,6 +43,8 @@ struct ServeCommand: AsyncParsableCommand {
               DTMA_MAX_EVENT_STREAMS             /events streams served at once, default 16
               DTMA_STREAM_BUFFER_BYTES           bytes queued for a slow streaming client, default 4194304
               DTMA_DISK_SAMPLE_INTERVAL_SECONDS  how often each tool's writable layer is measured, default 60
+              DTMA_GATEWAY_MAX_SESSIONS          MCP gateway sessions open at once (503 past it), default 1000
+              DTMA_GATEWAY_SESSION_IDLE_SECONDS  a gateway session unused this long is ended, default 1800
               DTMA_LOG_LEVEL                     trace, debug, info (default), notice, warning, error
             """
     )

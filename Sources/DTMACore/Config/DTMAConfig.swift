@@ -47,6 +47,10 @@ public struct DTMAConfig: Sendable {
     /// Bytes a streaming answer may hold for a client that reads slower than it is fed
     /// (`DTMA_STREAM_BUFFER_BYTES`); past it the client is cut off.
     public var streamBufferBytes: Int
+    /// MCP gateway sessions open at once (`DTMA_GATEWAY_MAX_SESSIONS`), and how long one may go
+    /// unused before it is ended (`DTMA_GATEWAY_SESSION_IDLE_SECONDS`).
+    public var gatewayMaxSessions: Int
+    public var gatewaySessionIdle: Duration
     /// Things worth a warning line at start-up (never containing a secret).
     public var warnings: [String]
 
@@ -149,6 +153,8 @@ public struct DTMAConfig: Sendable {
         maxLogStreams = try integer("DTMA_MAX_LOG_STREAMS", default: 8, in: 1...1024)
         maxEventStreams = try integer("DTMA_MAX_EVENT_STREAMS", default: 16, in: 1...1024)
         streamBufferBytes = try integer("DTMA_STREAM_BUFFER_BYTES", default: 4 << 20, in: (64 << 10)...(256 << 20))
+        gatewayMaxSessions = try integer("DTMA_GATEWAY_MAX_SESSIONS", default: 1000, in: 1...100_000)
+        gatewaySessionIdle = .seconds(try integer("DTMA_GATEWAY_SESSION_IDLE_SECONDS", default: 1800, in: 10...86400))
         let metricsText = values["DTMA_METRICS_REQUIRE_KEY"] ?? "1"
         guard ["0", "1", "true", "false"].contains(metricsText.lowercased()) else {
             throw LoadError.invalidValue(name: "DTMA_METRICS_REQUIRE_KEY", reason: "'\(metricsText)' is not 1 or 0")

@@ -1,13 +1,14 @@
 /// One operation at a time per instance name, first come first served; different names run in
 /// parallel. (An actor alone is not enough: it re-enters at every `await`.) A waiter whose task
 /// is cancelled (its client left) leaves the queue at once with `CancellationError`.
-actor InstanceLocks {
+public actor InstanceLocks {
+    public init() {}
     private typealias Waiter = (id: UInt64, continuation: CheckedContinuation<Void, any Error>)
     /// A name is held while it has an entry; the entry holds those waiting for it.
     private var queues: [String: [Waiter]] = [:]
     private var nextWaiterID: UInt64 = 0
 
-    func withLock<Result: Sendable>(_ name: String, _ body: @Sendable () async throws -> Result) async throws -> Result {
+    public func withLock<Result: Sendable>(_ name: String, _ body: @Sendable () async throws -> Result) async throws -> Result {
         try await acquire(name)
         do {
             let result = try await body()
