@@ -159,6 +159,7 @@ let package = Package(
         ),
         .testTarget(name: "DTMACoreTests", dependencies: ["DTMACore", "MCPProbe", "DTMATestSupport"]),
         .testTarget(name: "MCPProbeTests", dependencies: ["MCPProbe", "JSONScanning", "DTMATestSupport"]),
+        .testTarget(name: "MCPGatewayTests", dependencies: ["MCPGateway", "DTMATestSupport"]),
         .testTarget(name: "SystemdTests", dependencies: ["Systemd", "DTMATestSupport"]),
         // Shared by the test targets: the stand-in control plane, polling helpers.
         .target(

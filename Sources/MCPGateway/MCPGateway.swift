@@ -69,13 +69,26 @@ public final class MCPGateway: Sendable {
     }
 
     public func handle(_ request: GatewayRequest) async -> GatewayResponse {
-        let envelope = request.method == "POST" ? JSONRPCEnvelope(request.body) : nil
+        var envelope: JSONRPCEnvelope?
+        if request.method == "POST" {
+            // What is wrong with the message is said first, whatever the server's state.
+            guard let message = JSONRPCEnvelope(request.body) else {
+                return .error(400, id: nil, code: JSONRPCErrorBody.parseError, "the body is not a JSON-RPC message")
+            }
+            if message.kind == .batch, (request.headers["MCP-Protocol-Version"] ?? Self.batchesRemovedIn) >= Self.batchesRemovedIn {
+                return .error(400, id: nil, code: JSONRPCErrorBody.invalidRequest, "JSON-RPC batches are not part of MCP since \(Self.batchesRemovedIn)")
+            }
+            envelope = message
+        }
         let id = envelope?.rawID
         guard let tool = state.tool(request.instance) else {
             return .error(404, id: id, code: JSONRPCErrorBody.serverUnavailable, "no MCP server named \(request.instance) runs here")
         }
         guard let route = ToolRoute(tool) else {
-            return .error(503, id: id, code: JSONRPCErrorBody.serverUnavailable, "\(request.instance) is not running (\(tool.statusOnToolbox.rawValue))")
+            let why = tool.containerState?.running == true
+                ? "dtma does not know how \(request.instance) speaks MCP (probe.transport \(tool.probe?.transport.rawValue ?? "none")): deploy it with mcpTransportType"
+                : "\(request.instance) is not running (\(tool.statusOnToolbox.rawValue))"
+            return .error(503, id: id, code: JSONRPCErrorBody.serverUnavailable, why)
         }
         guard case .streamableHTTP(let host, let port, let path) = route.endpoint else {
             return .error(501, id: id, code: JSONRPCErrorBody.serverUnavailable, "\(request.instance) speaks \(route.endpoint.transportName); the gateway bridges Streamable HTTP servers for now")
@@ -83,9 +96,7 @@ public final class MCPGateway: Sendable {
         let upstream = Upstream(client: upstreams.client(host: host, port: port), path: path, route: route)
         switch request.method {
         case "POST":
-            guard let envelope else {
-                return .error(400, id: nil, code: JSONRPCErrorBody.parseError, "the body is not a JSON-RPC message")
-            }
+            guard let envelope else { return .error(400, id: nil, code: JSONRPCErrorBody.parseError, "the body is not a JSON-RPC message") }
             return await post(request, envelope, upstream)
         case "GET": return await get(request, upstream)
         case "DELETE": return await delete(request, upstream)
@@ -96,9 +107,6 @@ public final class MCPGateway: Sendable {
 
     private func post(_ request: GatewayRequest, _ envelope: JSONRPCEnvelope, _ upstream: Upstream) async -> GatewayResponse {
         let version = request.headers["MCP-Protocol-Version"]
-        if envelope.kind == .batch, (version ?? Self.batchesRemovedIn) >= Self.batchesRemovedIn {
-            return .error(400, id: nil, code: JSONRPCErrorBody.invalidRequest, "JSON-RPC batches are not part of MCP since \(Self.batchesRemovedIn)")
-        }
         if let clientSession = request.headers["Mcp-Session-Id"] {
             guard case .found(let session) = sessions.use(clientSession, instance: request.instance, containerID: upstream.route.containerID) else {
                 return .error(404, id: envelope.rawID, code: JSONRPCErrorBody.sessionNotFound, "no such session on this server: initialize again")

@@ -1,0 +1,151 @@
+import DTMATestSupport
+import Foundation
+import HTTP1
+import Testing
+
+/// What the gateway answers before any server is involved: no dockerd, in parallel.
+@Suite("MCP gateway: routing and refusals")
+struct GatewayRoutingTests {
+    static let ping = #"{"jsonrpc":"2.0","id":"p-1","method":"ping"}"#
+
+    static func error(_ answer: LiveDTMA.Answer) -> (code: Int?, id: Any?) {
+        let error = answer.json["error"] as? [String: Any]
+        return (error?["code"] as? Int, answer.json["id"])
+    }
+
+    @Test("every gateway route needs the key; an unknown server, bad JSON, a batch and an unknown session are JSON-RPC errors")
+    func refusals() async throws {
+        try await withLiveDTMA(engine: InMemoryEngine()) { dtma, _ in
+            #expect(try await dtma.call("POST", "/mcp/servers/any", json: Self.ping, authorization: "").status == 401)
+            #expect(try await dtma.call("GET", "/mcp/servers/any", authorization: "Bearer wrong-key-0123456789abcdefghijklmnop").status == 401)
+
+            let unknown = try await dtma.call("POST", "/mcp/servers/nobody", json: Self.ping)
+            #expect(unknown.status == 404)
+            #expect(Self.error(unknown).code == -32002)
+            #expect(Self.error(unknown).id as? String == "p-1", "the id comes back as it was sent")
+
+            #expect(try await dtma.call("POST", "/tools", json: contractDeploy(name: "quiet", tag: "t")).status == 201)
+            let malformed = try await dtma.call("POST", "/mcp/servers/quiet", json: "{not json")
+            #expect(malformed.status == 400)
+            #expect(Self.error(malformed).code == -32700)
+            let batch = try await dtma.call("POST", "/mcp/servers/quiet", json: "[\(Self.ping)]", extraHeaders: [("MCP-Protocol-Version", "2025-06-18")])
+            #expect(batch.status == 400)
+            #expect(Self.error(batch).code == -32600)
+        }
+    }
+
+    @Test("a server that is not running, or whose transport is not bridged yet, is a clear error, not a hang")
+    func notReachable() async throws {
+        try await withLiveDTMA(engine: InMemoryEngine()) { dtma, _ in
+            // busybox exposes no port: the server is taken for a stdio one.
+            let stdioBody = TransportChoiceTests.body(name: "stdio-one", tag: "t", image: "dtma-test/busybox:latest")
+            #expect(try await dtma.call("POST", "/tools", json: stdioBody).status == 201)
+            let stdio = try await dtma.call("POST", "/mcp/servers/stdio-one", json: Self.ping)
+            #expect(stdio.status == 501)
+            #expect(((stdio.json["error"] as? [String: Any])?["message"] as? String)?.contains("stdio") == true)
+            // A tool deployed with probe.transport none: how it speaks MCP is not known.
+            #expect(try await dtma.call("POST", "/tools", json: contractDeploy(name: "unprobed", tag: "t")).status == 201)
+            let unprobed = try await dtma.call("POST", "/mcp/servers/unprobed", json: Self.ping)
+            #expect(unprobed.status == 503)
+            #expect(((unprobed.json["error"] as? [String: Any])?["message"] as? String)?.contains("mcpTransportType") == true)
+            #expect(try await dtma.call("POST", "/tools/stdio-one/stop").status == 200)
+            let stopped = try await dtma.call("POST", "/mcp/servers/stdio-one", json: Self.ping)
+            #expect(stopped.status == 503)
+            #expect(((stopped.json["error"] as? [String: Any])?["message"] as? String)?.contains("not running") == true)
+            let unknownSession = try await dtma.call(
+                "DELETE", "/mcp/servers/stdio-one", extraHeaders: [("Mcp-Session-Id", "0123456789abcdef0123456789abcdef")])
+            #expect(unknownSession.status == 503, "the server is checked first")
+        }
+    }
+
+    @Test("a message over 4 MiB is refused with 413")
+    func oversized() async throws {
+        let filler = String(repeating: "a", count: 5 << 20)
+        let huge = #"{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"x":"\#(filler)"}}"#
+        try await withLiveDTMA(engine: InMemoryEngine()) { dtma, _ in
+            let refused = try await dtma.call("POST", "/mcp/servers/any", json: huge)
+            #expect(refused.status == 413)
+            #expect(try await dtma.call("GET", "/health").status == 200)
+        }
+    }
+}
+
+/// The official MCP SDK's client through the gateway to real servers in containers.
+@Suite("MCP gateway against real servers", .requiresEngine, .serialized)
+struct GatewayServerTests {
+    static let client = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+        .appendingPathComponent("../Support/Fixtures/mcp_client.py").standardizedFileURL
+
+    /// Runs the SDK client script; its stdout, one JSON object a line.
+    static func sdkClients(_ url: String, clients: Int) async throws -> [[String: Any]] {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: MCPServerFixture.python)
+        process.arguments = [client.path, url, LiveDTMA.key, String(clients)]
+        let output = Pipe()
+        process.standardOutput = output
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        let reader = Task { output.fileHandleForReading.readDataToEndOfFile() }
+        let finished = try await eventually(seconds: 60) { !process.isRunning }
+        if !finished { process.terminate() }
+        let text = String(decoding: await reader.value, as: UTF8.self)
+        return text.split(separator: "\n").compactMap { try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any] }
+    }
+
+    static func deployHTTPServer(_ dtma: LiveDTMA, _ name: String, tag: String) async throws {
+        let body = TransportChoiceTests.body(name: name, tag: tag, image: "dtma-test/mcp-http:latest")
+        #expect(try await dtma.call("POST", "/tools", json: body).status == 201)
+        _ = try await ProbeContainerTests.waitFor(dtma, name, state: "healthy")
+    }
+
+    @Test("five SDK clients at once, each initializing, listing and calling with its own arguments, get their own answers")
+    func sdkClients() async throws {
+        try await withLiveDTMA { dtma, tag in
+            let name = "gw-http-\(tag)"
+            try await Self.deployHTTPServer(dtma, name, tag: tag)
+            let lines = try await Self.sdkClients("http://127.0.0.1:\(dtma.port)/mcp/servers/\(name)", clients: 5)
+            #expect(lines.count == 5)
+            for line in lines {
+                #expect(line["server"] as? String == "dtma-fixture")
+                #expect(line["tools"] as? [String] == ["add", "echo"])
+                #expect(line["sum"] as? Int == line["expected"] as? Int, "client \(line["client"] ?? "?") got another's answer")
+            }
+        }
+    }
+
+    @Test("a bare tools/call as mcp-execute sends it is answered; a session ends with DELETE and is then unknown")
+    func bareCallAndSessions() async throws {
+        try await withLiveDTMA { dtma, tag in
+            let name = "gw-bare-\(tag)"
+            try await Self.deployHTTPServer(dtma, name, tag: tag)
+            let path = "/mcp/servers/\(name)"
+            let accept = ("Accept", "application/json, text/event-stream")
+
+            let call = #"{"jsonrpc":"2.0","id":7,"method":"tools/call","params":{"name":"add","arguments":{"a":40,"b":2}}}"#
+            let bare = try await dtma.call("POST", path, json: call, extraHeaders: [accept, ("MCP-Protocol-Version", "2024-11-05")])
+            #expect(bare.status == 200)
+            let firstData = String(decoding: bare.body, as: UTF8.self).split(whereSeparator: \.isNewline).first { $0.hasPrefix("data:") }
+            let reply = try #require(firstData.flatMap { try? JSONSerialization.jsonObject(with: Data($0.dropFirst(5).utf8)) as? [String: Any] })
+            #expect(reply["id"] as? Int == 7)
+            #expect((reply["result"] as? [String: Any])?["isError"] as? Bool == false)
+            #expect(bare.headers["Mcp-Session-Id"] == nil, "the gateway's own session with the server stays inside")
+
+            let initialize = #"{"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"2025-06-18","capabilities":{},"clientInfo":{"name":"t","version":"1"}}}"#
+            let opened = try await dtma.call("POST", path, json: initialize, extraHeaders: [accept])
+            #expect(opened.status == 200)
+            let session = try #require(opened.headers["Mcp-Session-Id"])
+            #expect(session.count == 32, "the gateway's id, not the server's")
+            let withSession = [accept, ("Mcp-Session-Id", session), ("MCP-Protocol-Version", "2025-06-18")]
+            let listed = try await dtma.call("POST", path, json: #"{"jsonrpc":"2.0","id":2,"method":"tools/list"}"#, extraHeaders: withSession)
+            #expect(listed.status == 200)
+            #expect(String(decoding: listed.body, as: UTF8.self).contains(#""name":"add""#))
+            #expect(try await dtma.call("POST", "/mcp/servers/nobody-\(tag)", json: #"{"jsonrpc":"2.0","id":3,"method":"ping"}"#, extraHeaders: withSession).status == 404)
+
+            #expect(try await dtma.call("DELETE", path, extraHeaders: withSession).status == 200)
+            let ended = try await dtma.call("POST", path, json: #"{"jsonrpc":"2.0","id":"z","method":"tools/list"}"#, extraHeaders: withSession)
+            #expect(ended.status == 404)
+            #expect((ended.json["error"] as? [String: Any])?["code"] as? Int == -32001)
+            #expect(ended.json["id"] as? String == "z")
+        }
+    }
+}
