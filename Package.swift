@@ -112,7 +112,6 @@ let package = Package(
             name: "DTMAServer",
             dependencies: [
                 "DTMACore",
-                "ControlPlane",
                 "DockerEngine",
                 "HTTP1",
                 "MCPGateway",
@@ -128,9 +127,19 @@ let package = Package(
                 .product(name: "NIOHTTPTypes", package: "swift-nio-extras"),
             ]
         ),
+        // The composition root: every service of `dtma serve`, wired from a configuration.
+        .target(
+            name: "DTMARuntime",
+            dependencies: [
+                "ControlPlane", "DTMACore", "DTMAServer", "DockerEngine", "MCPGateway",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]
+        ),
         .executableTarget(
             name: "dtma",
             dependencies: [
+                "DTMARuntime",
                 "ControlPlane",
                 "DockerEngine",
                 "DTMACore",
@@ -173,7 +182,7 @@ let package = Package(
         .testTarget(
             name: "DTMAServerTests",
             dependencies: [
-                "DTMAServer", "DTMACore", "HTTP1Client", "DTMATestSupport",
+                "DTMAServer", "DTMARuntime", "DTMACore", "HTTP1Client", "DTMATestSupport",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOEmbedded", package: "swift-nio"),

@@ -1,5 +1,6 @@
 import ArgumentParser
 import DTMACore
+import DTMARuntime
 import DTMAServer
 import Dispatch
 import FoundationEssentials

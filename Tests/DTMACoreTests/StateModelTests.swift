@@ -127,3 +127,28 @@ struct StatusDocumentTests {
         #expect(first["container_id"] as? String == container.id, "one flat object: the details beside the identity")
     }
 }
+
+@Suite("The heartbeat body")
+struct HeartbeatBodyTests {
+    @Test("every tool in the contract's shape: its id from the labels, status_on_toolbox, details in runtime_details")
+    func shape() async throws {
+        let engine = InMemoryEngine()
+        let state = StateModel()
+        let running = try await labelledContainer(engine, name: "beating")
+        let crashed = try await labelledContainer(engine, name: "fallen")
+        try engine.exit(crashed.id, code: 3)
+        state.apply(.inspected(running))
+        state.apply(.inspected(try await engine.inspectContainer(crashed.id)))
+        let body = try HeartbeatReport.body(state.snapshot(), sequence: 4, status: "running", dtmaVersion: "1.2.3")
+        let object = try #require(try JSONSerialization.jsonObject(with: Data(body)) as? [String: Any])
+        #expect(object["dtma_version"] as? String == "1.2.3")
+        #expect(object["sequence"] as? Int == 4)
+        let tools = try #require(object["tool_statuses"] as? [[String: Any]])
+        #expect(tools.map { $0["instance_name_on_toolbox"] as? String } == ["beating", "fallen"])
+        #expect(tools.map { $0["status_on_toolbox"] as? String } == ["running", "error_runtime"])
+        #expect(tools.allSatisfy { ($0["account_tool_instance_id"] as? String)?.isEmpty == false })
+        let details = try #require(tools.last?["runtime_details"] as? [String: Any])
+        #expect(details["exit_code"] as? Int == 3)
+        #expect((details["health"] as? [String: Any])?["state"] as? String == "crashed")
+    }
+}

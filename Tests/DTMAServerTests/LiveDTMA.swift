@@ -1,4 +1,5 @@
 import DTMACore
+import DTMARuntime
 import DTMAServer
 import DockerEngine
 import Foundation

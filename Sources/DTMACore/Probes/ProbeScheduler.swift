@@ -13,12 +13,16 @@ public struct ProbeScheduler: Service {
     let engine: any ContainerEngine
     let state: StateModel
     let metrics: DTMAMetrics?
+    let clock: any LoopClock
     let logger: Logger
 
-    public init(engine: any ContainerEngine, state: StateModel, metrics: DTMAMetrics? = nil, logger: Logger) {
+    public init(
+        engine: any ContainerEngine, state: StateModel, metrics: DTMAMetrics? = nil, clock: any LoopClock = SystemLoopClock(), logger: Logger
+    ) {
         self.engine = engine
         self.state = state
         self.metrics = metrics
+        self.clock = clock
         self.logger = logger
     }
 
@@ -55,7 +59,7 @@ public struct ProbeScheduler: Service {
         let period = Duration.seconds(settings.periodSeconds)
         // Jitter spreads the first probes of many tools (and of a restarted dtma) over one period.
         let jitter = Duration.milliseconds(Int.random(in: 0..<max(1, settings.periodSeconds * 1000)))
-        try? await LoopTimers.sleep(for: .seconds(settings.initialDelaySeconds) + jitter)
+        try? await clock.sleep(for: .seconds(settings.initialDelaySeconds) + jitter)
         var prober = Prober(target: target, engine: engine)
         defer { prober.close() }
         while !Task.isCancelled {
@@ -71,7 +75,7 @@ public struct ProbeScheduler: Service {
                     "status": "\(change.statusOnToolbox?.rawValue ?? "-")", "error": "\(result.error ?? "")",
                 ])
             }
-            try? await LoopTimers.sleep(for: period)
+            try? await clock.sleep(for: period)
         }
     }
 }

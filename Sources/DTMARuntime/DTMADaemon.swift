@@ -1,13 +1,15 @@
 import ControlPlane
 import DTMACore
+import DTMAServer
 import DockerEngine
-import Hummingbird
 import Logging
 import MCPGateway
 import ServiceLifecycle
 
-/// Everything `dtma serve` runs, wired from a configuration: the API, the engine watcher, the
-/// system sampler and, when a control plane is configured, the heartbeat loop and secret fetches.
+/// The composition root: everything `dtma serve` runs, wired from a configuration — the API and
+/// the gateway, the engine watcher, the samplers, probes and recovery and, when a control plane is
+/// configured, the heartbeat loop and secret fetches. Its own module, so that the executable and
+/// the tests that run a whole dtma share one wiring, and no library below knows of the others.
 public struct DTMADaemon: Sendable {
     public let engine: any ContainerEngine
     public let state: StateModel
