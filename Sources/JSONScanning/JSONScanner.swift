@@ -132,13 +132,6 @@ public struct JSONScanner {
         try peek() == UInt8(ascii: "[")
     }
 
-    /// True (and consumed) when the next value is `null`.
-    public mutating func null() throws -> Bool {
-        guard try peek() == UInt8(ascii: "n") else { return false }
-        try literal("null")
-        return true
-    }
-
     /// A string, and nothing else: for members a model cannot do without.
     public mutating func requiredString() throws -> String {
         guard try peek() == UInt8(ascii: "\"") else { throw Malformed() }

@@ -94,12 +94,10 @@ public final class MCPGateway: Sendable {
             return .error(501, id: id, code: JSONRPCErrorBody.serverUnavailable, "\(request.instance) speaks \(route.endpoint.transportName); the gateway bridges Streamable HTTP servers for now")
         }
         let upstream = Upstream(client: upstreams.client(host: host, port: port), path: path, route: route)
-        switch request.method {
-        case "POST":
-            guard let envelope else { return .error(400, id: nil, code: JSONRPCErrorBody.parseError, "the body is not a JSON-RPC message") }
-            return await post(request, envelope, upstream)
-        case "GET": return await get(request, upstream)
-        case "DELETE": return await delete(request, upstream)
+        switch (request.method, envelope) {
+        case ("POST", let envelope?): return await post(request, envelope, upstream)
+        case ("GET", _): return await get(request, upstream)
+        case ("DELETE", _): return await delete(request, upstream)
         default:
             return GatewayResponse(status: 405, headers: [("Allow", "GET, POST, DELETE")], body: .bytes([]))
         }
