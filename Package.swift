@@ -53,6 +53,13 @@ let package = Package(
         ),
         // A small MCP client, just enough to judge a server's health over Streamable HTTP (later SSE, stdio).
         .target(name: "MCPProbe", dependencies: ["HTTP1", "HTTP1Client", "JSONScanning"]),
+        .target(
+            name: "MCPStdio",
+            dependencies: [
+                "HTTP1Client", "JSONScanning", "MCPProbe",
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+            ]
+        ),
         // libcurl, for HTTPS to the control plane (Debian libcurl4-openssl-dev).
         .systemLibrary(name: "CCurl", pkgConfig: "libcurl", providers: [.apt(["libcurl4-openssl-dev"])]),
         // The control plane's side: an HTTPS client on libcurl, heartbeats, secrets.
@@ -92,6 +99,7 @@ let package = Package(
                 "ControlPlane",
                 "JSONScanning",
                 "MCPProbe",
+                "MCPStdio",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
@@ -102,7 +110,7 @@ let package = Package(
         .target(
             name: "MCPGateway",
             dependencies: [
-                "DTMACore", "HTTP1", "HTTP1Client", "JSONScanning",
+                "DTMACore", "HTTP1", "HTTP1Client", "JSONScanning", "MCPStdio",
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
@@ -115,6 +123,7 @@ let package = Package(
                 "DockerEngine",
                 "HTTP1",
                 "MCPGateway",
+                "MCPStdio",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
@@ -164,11 +173,11 @@ let package = Package(
         // Benchmark driver for scripts/bench/probe.sh; not part of the daemon.
         .executableTarget(
             name: "ProbeBench",
-            dependencies: ["DTMACore", "DockerEngine", "HTTP1Client", "MCPProbe"]
+            dependencies: ["DTMACore", "DockerEngine", "HTTP1Client", "MCPProbe", "MCPStdio"]
         ),
         .testTarget(name: "DTMACoreTests", dependencies: ["DTMACore", "MCPProbe", "DTMATestSupport"]),
         .testTarget(name: "MCPProbeTests", dependencies: ["MCPProbe", "JSONScanning", "DTMATestSupport"]),
-        .testTarget(name: "MCPGatewayTests", dependencies: ["MCPGateway", "DTMATestSupport"]),
+        .testTarget(name: "MCPGatewayTests", dependencies: ["MCPGateway", "MCPStdio", "DTMATestSupport"]),
         .testTarget(name: "SystemdTests", dependencies: ["Systemd", "DTMATestSupport"]),
         // Shared by the test targets: the stand-in control plane, polling helpers.
         .target(

@@ -61,9 +61,11 @@ public struct DTMADaemon: Sendable {
         services.append(EngineWatcher(engine: engine, state: state, manager: manager, relistInterval: config.relistInterval, logger: child("watcher")))
         services.append(SystemSampler(state: state))
         services.append(DiskUsageSampler(engine: engine, state: state, interval: config.diskSampleInterval))
-        services.append(ProbeScheduler(engine: engine, state: state, metrics: metrics, logger: child("probes")))
+        let stdio = StdioServers(engine: engine)
+        services.append(ProbeScheduler(stdio: stdio, state: state, metrics: metrics, logger: child("probes")))
         services.append(ToolRecovery(manager: manager, state: state, logger: child("recovery")))
-        let gateway = MCPGateway(state: state, sessions: GatewaySessions(limit: config.gatewayMaxSessions, idleTimeout: config.gatewaySessionIdle))
+        let gateway = MCPGateway(
+            state: state, stdio: stdio, sessions: GatewaySessions(limit: config.gatewayMaxSessions, idleTimeout: config.gatewaySessionIdle))
         services.append(GatewaySessionReaper(gateway: gateway))
         services.append(DTMAServer.makeApplication(
             config: config, manager: manager, state: state, metrics: metrics, gateway: gateway, version: version, logger: child("api"),

@@ -2,6 +2,7 @@ import HTTP1
 import HTTPTypes
 import Hummingbird
 import MCPGateway
+import MCPStdio
 import NIOCore
 
 /// `POST|GET|DELETE /mcp/servers/{instance}`: the MCP gateway on the API listener. The request is

@@ -9,9 +9,15 @@ public struct LineFramer: Sendable {
     private var buffer = ByteQueue()
     private var scanOffset = 0
     private var failure: LineFramerError?
+    /// Skip a line over the limit (and count it) instead of failing for good.
+    private let dropsLongLines: Bool
+    /// The rest of a line too long to keep is being skipped.
+    private var discarding = false
+    public private(set) var droppedLines = 0
 
-    public init(maxLineBytes: Int = 1 << 20) {
+    public init(maxLineBytes: Int = 1 << 20, dropsLongLines: Bool = false) {
         self.maxLineBytes = maxLineBytes
+        self.dropsLongLines = dropsLongLines
     }
 
     public mutating func feed<Bytes: Sequence>(_ bytes: Bytes) where Bytes.Element == UInt8 {
@@ -23,20 +29,32 @@ public struct LineFramer: Sendable {
         if let failure { throw failure }
         while let lf = buffer.firstOffset(of: ASCII.lf, from: scanOffset) {
             scanOffset = 0
-            guard lf <= maxLineBytes else { return try fail() }
+            if discarding || lf > maxLineBytes {
+                guard dropsLongLines else { return try fail() }
+                if !discarding { droppedLines += 1 }
+                discarding = false
+                buffer.skip(lf + 1)
+                continue
+            }
             var line = buffer.read(lf + 1)
             line.removeLast()
             if line.last == ASCII.cr { line.removeLast() }
             if !line.isEmpty { return line }
         }
         scanOffset = buffer.readableCount
-        if buffer.readableCount > maxLineBytes { return try fail() }
+        if discarding || buffer.readableCount > maxLineBytes {
+            guard dropsLongLines else { return try fail() }
+            if !discarding { droppedLines += 1 }
+            discarding = true
+            buffer.skip(buffer.readableCount)
+            scanOffset = 0
+        }
         return nil
     }
 
     /// At the end of the stream: the last line if it had no terminator.
     public mutating func finish() -> [UInt8]? {
-        guard failure == nil, !buffer.isEmpty else { return nil }
+        guard failure == nil, !discarding, !buffer.isEmpty else { return nil }
         scanOffset = 0
         return buffer.readAll()
     }

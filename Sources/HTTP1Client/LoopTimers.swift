@@ -21,6 +21,12 @@ public enum LoopTimers {
         }
     }
 
+    /// Runs `work` after `duration`, unless the returned cancel is called first.
+    public static func after(_ duration: Duration, _ work: @escaping @Sendable () -> Void) -> @Sendable () -> Void {
+        let timer = loop.scheduleTask(in: TimeAmount(duration)) { work() }
+        return { timer.cancel() }
+    }
+
     public struct DeadlineExceeded: Error {}
 
     /// Runs `operation`, cancelling it when `limit` passes; then throws `DeadlineExceeded`.

@@ -1,6 +1,7 @@
 import DTMACore
 import HTTP1
 import HTTP1Client
+import MCPStdio
 
 /// A request to one hosted server's endpoint (`/mcp/servers/{instance}`), as the listener took it in.
 public struct GatewayRequest: Sendable {
@@ -55,17 +56,21 @@ public final class MCPGateway: Sendable {
     static let batchesRemovedIn = "2025-06-18"
 
     let state: StateModel
+    /// Shared with the prober: one attachment per stdio server.
+    let stdio: StdioServers
     public let sessions: GatewaySessions
     let upstreams = HTTPUpstreams()
     let backend = BackendSessions()
 
-    public init(state: StateModel, sessions: GatewaySessions) {
+    public init(state: StateModel, stdio: StdioServers, sessions: GatewaySessions) {
         self.state = state
+        self.stdio = stdio
         self.sessions = sessions
     }
 
     public func shutdown() {
         upstreams.shutdown()
+        stdio.closeAll()
     }
 
     public func handle(_ request: GatewayRequest) async -> GatewayResponse {
@@ -90,8 +95,9 @@ public final class MCPGateway: Sendable {
                 : "\(request.instance) is not running (\(tool.statusOnToolbox.rawValue))"
             return .error(503, id: id, code: JSONRPCErrorBody.serverUnavailable, why)
         }
+        if case .stdio = route.endpoint { return await stdio(request, envelope, route) }
         guard case .streamableHTTP(let host, let port, let path) = route.endpoint else {
-            return .error(501, id: id, code: JSONRPCErrorBody.serverUnavailable, "\(request.instance) speaks \(route.endpoint.transportName); the gateway bridges Streamable HTTP servers for now")
+            return .error(501, id: id, code: JSONRPCErrorBody.serverUnavailable, "\(request.instance) speaks \(route.endpoint.transportName); the gateway bridges Streamable HTTP and stdio servers for now")
         }
         let upstream = Upstream(client: upstreams.client(host: host, port: port), path: path, route: route)
         switch (request.method, envelope) {

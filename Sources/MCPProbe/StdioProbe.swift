@@ -21,6 +21,12 @@ public struct StdioProbeMemory: Sendable {
     var nextID = 1
 
     public init() {}
+
+    /// Memory that tries `era` first. A shared process keeps the era its first message chose (the
+    /// SDK's servers refuse the other one on that connection), so its first prober picks it.
+    public init(era: MCPProbeResult.Era) {
+        self.era = era
+    }
 }
 
 /// Judges a stdio MCP server: `server/discover` (2026-07-28), else `initialize` once per process

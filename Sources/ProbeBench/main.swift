@@ -7,6 +7,7 @@ import DTMACore
 import DockerEngine
 import Foundation
 import MCPProbe
+import MCPStdio
 import HTTP1Client
 
 _ = ConcurrencyOnNIO.install()  // as `dtma serve` runs
@@ -38,7 +39,7 @@ case "sse":
     probe = { await LegacySSEProbe(port: port).run() }
 case "stdio":
     guard let container = option("--container") else { fatalError("--container is required") }
-    let attachment = try await StdioAttachment.attach(engine: DockerEngineClient(), containerID: container)
+    let attachment = StdioClientChannel(try await StdioServers(engine: DockerEngineClient()).multiplexer(for: container), client: "bench")
     nonisolated(unsafe) var memory = StdioProbeMemory()
     name = "stdio over attach"
     probe = { await StdioProbe().run(on: attachment, memory: &memory) }

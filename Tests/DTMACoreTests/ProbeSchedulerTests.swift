@@ -54,7 +54,7 @@ struct ProbeSchedulerTests {
         let state = StateModel()
         state.apply(.inspected(try Self.runningTool(port: server.port)))
         #expect(state.tool("probed")?.statusOnToolbox == .starting, "no verdict yet")
-        let group = ServiceGroup(services: [ProbeScheduler(engine: DockerEngineClient(), state: state, logger: Logger(label: "test"))], logger: Logger(label: "test"))
+        let group = ServiceGroup(services: [ProbeScheduler(stdio: StdioServers(engine: DockerEngineClient()), state: state, logger: Logger(label: "test"))], logger: Logger(label: "test"))
         let running = Task { try await group.run() }
         defer { Task { await group.triggerGracefulShutdown() } }
 

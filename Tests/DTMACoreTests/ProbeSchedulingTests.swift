@@ -17,7 +17,7 @@ struct ProbeSchedulingTests {
         let clock = ManualClock()
         let first = try await labelledContainer(engine, name: "probed", probe: Self.probe)
         state.apply(.inspected(first))
-        let scheduler = Task { try await ProbeScheduler(engine: engine, state: state, clock: clock, logger: Logger(label: "test")).run() }
+        let scheduler = Task { try await ProbeScheduler(stdio: StdioServers(engine: engine), state: state, clock: clock, logger: Logger(label: "test")).run() }
         defer { scheduler.cancel() }
 
         func probes() -> Date? { state.tool("probed")?.health?.lastProbeAt }

@@ -34,15 +34,15 @@ struct GatewayRoutingTests {
         }
     }
 
-    @Test("a server that is not running, or whose transport is not bridged yet, is a clear error, not a hang")
+    @Test("a server that is not running, cannot be attached to, or whose transport is not known, is a clear error, not a hang")
     func notReachable() async throws {
         try await withLiveDTMA(engine: InMemoryEngine()) { dtma, _ in
             // busybox exposes no port: the server is taken for a stdio one.
             let stdioBody = TransportChoiceTests.body(name: "stdio-one", tag: "t", image: "dtma-test/busybox:latest")
             #expect(try await dtma.call("POST", "/tools", json: stdioBody).status == 201)
             let stdio = try await dtma.call("POST", "/mcp/servers/stdio-one", json: Self.ping)
-            #expect(stdio.status == 501)
-            #expect(((stdio.json["error"] as? [String: Any])?["message"] as? String)?.contains("stdio") == true)
+            #expect(stdio.status == 502, "the in-memory engine refuses every attach")
+            #expect(((stdio.json["error"] as? [String: Any])?["message"] as? String)?.contains("cannot attach") == true)
             // A tool deployed with probe.transport none: how it speaks MCP is not known.
             #expect(try await dtma.call("POST", "/tools", json: contractDeploy(name: "unprobed", tag: "t")).status == 201)
             let unprobed = try await dtma.call("POST", "/mcp/servers/unprobed", json: Self.ping)
@@ -98,6 +98,13 @@ struct GatewayServerTests {
         _ = try await ProbeContainerTests.waitFor(dtma, name, state: "healthy")
     }
 
+    /// The fixture server (the official SDK's) on stdio in a container, probed and healthy.
+    static func deployStdioServer(_ dtma: LiveDTMA, _ name: String, tag: String) async throws {
+        let body = ProbeContainerTests.deployBody(name: name, tag: tag, command: ProbeContainerTests.server("stdio"), probe: ["transport": "stdio"])
+        #expect(try await dtma.call("POST", "/tools", json: body).status == 201)
+        _ = try await ProbeContainerTests.waitFor(dtma, name, state: "healthy")
+    }
+
     @Test("five SDK clients at once, each initializing, listing and calling with its own arguments, get their own answers")
     func sdkClients() async throws {
         try await withLiveDTMA { dtma, tag in
@@ -146,6 +153,67 @@ struct GatewayServerTests {
             #expect(ended.status == 404)
             #expect((ended.json["error"] as? [String: Any])?["code"] as? Int == -32001)
             #expect(ended.json["id"] as? String == "z")
+        }
+    }
+
+    @Test("twenty SDK clients share one stdio process (probed all the while) and each gets its own answers")
+    func stdioClients() async throws {
+        try await withLiveDTMA { dtma, tag in
+            let name = "gw-stdio-\(tag)"
+            try await Self.deployStdioServer(dtma, name, tag: tag)
+            let lines = try await Self.sdkClients("http://127.0.0.1:\(dtma.port)/mcp/servers/\(name)", clients: 20)
+            #expect(lines.count == 20)
+            for line in lines {
+                #expect(line["server"] as? String == "dtma-fixture")
+                #expect(line["tools"] as? [String] == ["add", "echo"])
+                #expect(line["sum"] as? Int == line["expected"] as? Int, "client \(line["client"] ?? "?") got another's answer")
+            }
+            let health = try await ProbeContainerTests.health(dtma, name)
+            #expect(health?["state"] as? String == "healthy", "the prober shares the process with the clients: \(health ?? [:])")
+        }
+    }
+
+    @Test("mcp-server-time deployed as the control plane deploys it answers a bare call through the gateway")
+    func stdioBareCall() async throws {
+        try await withLiveDTMA { dtma, tag in
+            let name = "gw-time-\(tag)"
+            #expect(try await dtma.call("POST", "/tools", json: TransportChoiceTests.body(name: name, tag: tag, image: "dtma-test/mcp-time:latest")).status == 201)
+            _ = try await ProbeContainerTests.waitFor(dtma, name, state: "healthy")
+            let path = "/mcp/servers/\(name)"
+            let headers = [("Accept", "application/json, text/event-stream"), ("MCP-Protocol-Version", "2024-11-05")]
+            let call = #"{"jsonrpc":"2.0","id":"t1","method":"tools/call","params":{"name":"get_current_time","arguments":{"timezone":"UTC"}}}"#
+            let answer = try await dtma.call("POST", path, json: call, extraHeaders: headers)
+            #expect(answer.status == 200)
+            #expect(answer.json["id"] as? String == "t1")
+            #expect(String(decoding: answer.body, as: UTF8.self).contains("UTC"))
+            let notification = try await dtma.call("POST", path, json: #"{"jsonrpc":"2.0","method":"notifications/initialized"}"#, extraHeaders: headers)
+            #expect(notification.status == 202)
+            #expect(try await dtma.call("GET", path, extraHeaders: headers).status == 405)
+        }
+    }
+
+    @Test("a session outlives a restart of its stdio server: the gateway attaches to the new process and makes its handshake again")
+    func stdioRestart() async throws {
+        try await withLiveDTMA { dtma, tag in
+            let name = "gw-phoenix-\(tag)"
+            try await Self.deployStdioServer(dtma, name, tag: tag)
+            let path = "/mcp/servers/\(name)"
+            let accept = ("Accept", "application/json, text/event-stream")
+            let initialize = #"{"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"2025-06-18","capabilities":{},"clientInfo":{"name":"t","version":"1"}}}"#
+            let opened = try await dtma.call("POST", path, json: initialize, extraHeaders: [accept])
+            let session = try #require(opened.headers["Mcp-Session-Id"])
+            let headers = [accept, ("Mcp-Session-Id", session), ("MCP-Protocol-Version", "2025-06-18")]
+            let add = #"{"jsonrpc":"2.0","id":2,"method":"tools/call","params":{"name":"add","arguments":{"a":2,"b":3}}}"#
+            #expect(String(decoding: try await dtma.call("POST", path, json: add, extraHeaders: headers).body, as: UTF8.self).contains(#""text":"5""#))
+
+            let containerID = try #require(dtma.state.tool(name)?.containerID)
+            try await dtma.engine.restartContainer(containerID, timeoutSeconds: 1)
+            let answered = try await eventually(seconds: 30) {
+                let again = try await dtma.call("POST", path, json: add, extraHeaders: headers)
+                return again.status == 200 && String(decoding: again.body, as: UTF8.self).contains(#""text":"5""#)
+            }
+            #expect(answered, "the same session works against the new process")
+            #expect(dtma.state.tool(name)?.containerID == containerID)
         }
     }
 }

@@ -1,5 +1,6 @@
 import DTMATestSupport
 import MCPGateway
+import MCPStdio
 import Testing
 
 @Suite("Gateway sessions")

@@ -3,6 +3,7 @@ import FoundationEssentials
 import HTTP1Client
 import Logging
 import MCPProbe
+import MCPStdio
 import ServiceLifecycle
 
 /// One worker per probed tool (kubelet's prober design), started and stopped as the state model
@@ -10,16 +11,17 @@ import ServiceLifecycle
 /// changes (a new container, a new address), stopped when it has none. Workers send their results
 /// to the state model.
 public struct ProbeScheduler: Service {
-    let engine: any ContainerEngine
+    let stdio: StdioServers
     let state: StateModel
     let metrics: DTMAMetrics?
     let clock: any LoopClock
     let logger: Logger
 
+    /// `stdio` is shared with the gateway: one attachment per stdio server.
     public init(
-        engine: any ContainerEngine, state: StateModel, metrics: DTMAMetrics? = nil, clock: any LoopClock = SystemLoopClock(), logger: Logger
+        stdio: StdioServers, state: StateModel, metrics: DTMAMetrics? = nil, clock: any LoopClock = SystemLoopClock(), logger: Logger
     ) {
-        self.engine = engine
+        self.stdio = stdio
         self.state = state
         self.metrics = metrics
         self.clock = clock
@@ -60,7 +62,7 @@ public struct ProbeScheduler: Service {
         // Jitter spreads the first probes of many tools (and of a restarted dtma) over one period.
         let jitter = Duration.milliseconds(Int.random(in: 0..<max(1, settings.periodSeconds * 1000)))
         try? await clock.sleep(for: .seconds(settings.initialDelaySeconds) + jitter)
-        var prober = Prober(target: target, engine: engine)
+        var prober = Prober(target: target, stdio: stdio)
         defer { prober.close() }
         while !Task.isCancelled {
             let result = await prober.probe()
@@ -82,23 +84,27 @@ public struct ProbeScheduler: Service {
 
 /// One tool's probe with what it remembers between runs: the era that worked, the tool names
 /// (listed again every `toolListEvery` probes, not every time), and for stdio the attachment to
-/// the process and its session.
+/// the process (shared with the gateway) and what its handshake taught.
 struct Prober {
     static let toolListEvery = 10
 
     let target: ProbeScheduler.Target
-    let engine: any ContainerEngine
+    let stdio: StdioServers
     private var era: MCPProbeResult.Era?
     private var toolNames: [String]?
     private var probesSinceToolList = 0
     /// Kept between Streamable HTTP probes, for the server's kept-alive connection.
     private var httpClient: HTTP1Client?
-    private var attachment: StdioAttachment?
-    private var stdioMemory = StdioProbeMemory()
+    private var channel: StdioClientChannel?
+    private var stdioMemory = Self.freshStdioMemory
 
-    init(target: ProbeScheduler.Target, engine: any ContainerEngine) {
+    /// The handshake era first: the process is shared with the gateway's clients, which speak it
+    /// today (the control plane's calls among them), and it keeps the era its first message chose.
+    static let freshStdioMemory = StdioProbeMemory(era: .legacy)
+
+    init(target: ProbeScheduler.Target, stdio: StdioServers) {
         self.target = target
-        self.engine = engine
+        self.stdio = stdio
     }
 
     mutating func probe() async -> MCPProbeResult {
@@ -131,23 +137,21 @@ struct Prober {
         case .sse(let host, let port, let path):
             return await LegacySSEProbe(host: host, port: port, path: path, timeout: timeout).run()
         case .stdio:
-            if attachment?.isClosed ?? true {
-                attachment?.close()
-                attachment = nil
-                stdioMemory = StdioProbeMemory()  // a new attachment may be a new process
+            if channel?.isClosed ?? true {
+                channel = nil
+                stdioMemory = Self.freshStdioMemory  // a new attachment may be a new process
                 do {
-                    attachment = try await StdioAttachment.attach(engine: engine, containerID: target.route.containerID)
+                    channel = StdioClientChannel(try await stdio.multiplexer(for: target.route.containerID), client: "dtma-probe")
                 } catch {
                     // The engine, not the server: not counted against the tool.
                     return MCPProbeResult(verdict: .probeError, latencyMilliseconds: 0, error: "cannot attach to the container: \(error)")
                 }
             }
-            return await StdioProbe(timeout: timeout, listsTools: listsTools).run(on: attachment!, memory: &stdioMemory)
+            return await StdioProbe(timeout: timeout, listsTools: listsTools).run(on: channel!, memory: &stdioMemory)
         }
     }
 
     func close() {
         httpClient?.shutdown()
-        attachment?.close()
     }
 }

@@ -1,34 +1,28 @@
 import DockerEngine
 import HTTP1
-import MCPProbe
+import MCPStdio
 import NIOConcurrencyHelpers
 
-/// dtma attached to a stdio MCP server's main process (`POST /containers/{id}/attach`): the
-/// probe writes to its stdin and reads its stdout. A reader task drains the stream all the time
-/// (an attached client that stops reading can stall the container's output); stdout lines wait
-/// in a small inbox for the probe, stderr lines go to a tail. Docker drops attached clients when
-/// the container restarts or the engine goes away: then `isClosed` says to attach again.
-public final class StdioAttachment: MCPLineChannel {
-    static let inboxLimit = 256
+/// dtma attached to a stdio MCP server's main process (`POST /containers/{id}/attach`): the one
+/// attachment per container, which the prober and the gateway share through its multiplexer. A
+/// reader task drains the stream all the time (an attached client that stops reading can stall the
+/// container's output): stdout lines go to the multiplexer, stderr lines to a tail. Docker drops
+/// attached clients when the container restarts or the engine goes away: then the multiplexer is
+/// closed, and `StdioServers` attaches again.
+final class StdioAttachment: StdioLink {
     static let stderrTailLimit = 20
-    static let maxLineBytes = 1 << 20
-
-    private struct Inbox {
-        var lines: [[UInt8]] = []
-        var waiter: CheckedContinuation<[UInt8]?, any Error>?
-        var closed = false
-        var stderrTail: [String] = []
-    }
+    /// An answer may be large (a fetched page); a longer line is dropped, not the attachment.
+    static let maxLineBytes = 8 << 20
 
     private let stream: DockerHijackedStream
-    private let inbox = NIOLockedValueBox(Inbox())
+    private let tail = NIOLockedValueBox<[String]>([])
     private let reader = NIOLockedValueBox<Task<Void, Never>?>(nil)
 
     private init(stream: DockerHijackedStream) {
         self.stream = stream
     }
 
-    public static func attach(engine: any ContainerEngine, containerID: String) async throws -> StdioAttachment {
+    static func attach(engine: any ContainerEngine, containerID: String) async throws -> StdioMultiplexer {
         // What the server said on stderr before we attached (its start-up) opens the tail.
         var options = LogsOptions()
         options.stdout = false
@@ -37,52 +31,30 @@ public final class StdioAttachment: MCPLineChannel {
         for try await frame in try await engine.containerLogs(containerID, options: options) { earlier.append(frame) }
         let stream = try await engine.attachContainer(containerID, stdin: true, stdout: true, stderr: true)
         let attachment = StdioAttachment(stream: stream)
-        var framer = LineFramer(maxLineBytes: maxLineBytes)
+        var framer = LineFramer(maxLineBytes: 4096, dropsLongLines: true)
         for frame in earlier {
             framer.feed(frame.payload)
             while let line = try? framer.next() { attachment.keepStderr(line) }
         }
-        attachment.reader.withLockedValue { $0 = Task { await attachment.drain() } }
-        return attachment
+        let multiplexer = StdioMultiplexer(link: attachment)
+        attachment.reader.withLockedValue { $0 = Task { await attachment.drain(into: multiplexer) } }
+        return multiplexer
     }
 
-    public var isClosed: Bool { inbox.withLockedValue { $0.closed } }
+    var stderrTail: [String] { tail.withLockedValue { $0 } }
 
-    public var stderrTail: [String] { inbox.withLockedValue { $0.stderrTail } }
-
-    public func send(_ line: [UInt8]) async throws {
+    func send(_ line: [UInt8]) async throws {
         try await stream.write(line)
     }
 
-    public func nextLine() async throws -> [UInt8]? {
-        try await withTaskCancellationHandler {
-            try await withCheckedThrowingContinuation { continuation in
-                let ready: Result<[UInt8]?, any Error>? = inbox.withLockedValue { inbox in
-                    if Task.isCancelled { return .failure(CancellationError()) }
-                    if !inbox.lines.isEmpty { return .success(inbox.lines.removeFirst()) }
-                    if inbox.closed { return .success(nil) }
-                    inbox.waiter = continuation
-                    return nil
-                }
-                if let ready { continuation.resume(with: ready) }
-            }
-        } onCancel: {
-            inbox.withLockedValue { inbox in
-                let waiter = inbox.waiter
-                inbox.waiter = nil
-                return waiter
-            }?.resume(throwing: CancellationError())
-        }
-    }
-
-    public func close() {
+    func close() {
         stream.close()
         reader.withLockedValue { $0?.cancel() }
     }
 
-    private func drain() async {
-        var stdout = LineFramer(maxLineBytes: Self.maxLineBytes)
-        var stderr = LineFramer(maxLineBytes: Self.maxLineBytes)
+    private func drain(into multiplexer: StdioMultiplexer) async {
+        var stdout = LineFramer(maxLineBytes: Self.maxLineBytes, dropsLongLines: true)
+        var stderr = LineFramer(maxLineBytes: 4096, dropsLongLines: true)
         do {
             for try await frame in stream.output {
                 switch frame.stream {
@@ -91,40 +63,79 @@ public final class StdioAttachment: MCPLineChannel {
                     while let line = try stderr.next() { keepStderr(line) }
                 default:
                     stdout.feed(frame.payload)
-                    while let line = try stdout.next() { deliver(line) }
+                    while let line = try stdout.next() { multiplexer.receive(line) }
                 }
             }
         } catch {
             keepStderr(Array("(dtma: the attached stream failed: \(error))".utf8))
         }
-        let waiter = inbox.withLockedValue { inbox in
-            inbox.closed = true
-            let waiter = inbox.waiter
-            inbox.waiter = nil
-            return waiter
-        }
-        waiter?.resume(returning: nil)
-    }
-
-    private func deliver(_ line: [UInt8]) {
-        let waiter = inbox.withLockedValue { inbox -> CheckedContinuation<[UInt8]?, any Error>? in
-            if let waiter = inbox.waiter {
-                inbox.waiter = nil
-                return waiter
-            }
-            // Nobody is probing: old output is worth less than new.
-            if inbox.lines.count >= Self.inboxLimit { inbox.lines.removeFirst() }
-            inbox.lines.append(line)
-            return nil
-        }
-        waiter?.resume(returning: line)
+        multiplexer.linkClosed()
     }
 
     private func keepStderr(_ line: [UInt8]) {
         let text = String(decoding: line.prefix(512), as: UTF8.self)
-        inbox.withLockedValue { inbox in
-            if inbox.stderrTail.count >= Self.stderrTailLimit { inbox.stderrTail.removeFirst() }
-            inbox.stderrTail.append(text)
+        tail.withLockedValue { tail in
+            if tail.count >= Self.stderrTailLimit { tail.removeFirst() }
+            tail.append(text)
+        }
+    }
+}
+
+/// The stdio servers dtma is attached to, one multiplexer per container, made on first use and
+/// made again once the process's attachment has ended. The prober and the gateway share them.
+public final class StdioServers: Sendable {
+    private enum Entry {
+        case attaching(Task<StdioMultiplexer, any Error>)
+        case attached(StdioMultiplexer)
+    }
+
+    let engine: any ContainerEngine
+    private let entries = NIOLockedValueBox<[String: Entry]>([:])
+
+    public init(engine: any ContainerEngine) {
+        self.engine = engine
+    }
+
+    /// The container's multiplexer, attaching when there is none (one attach, however many ask).
+    public func multiplexer(for containerID: String) async throws -> StdioMultiplexer {
+        let task = entries.withLockedValue { entries -> Task<StdioMultiplexer, any Error>? in
+            // Ended attachments go as they are met: the table holds at most one per container.
+            entries = entries.filter { if case .attached(let multiplexer) = $0.value { !multiplexer.isClosed } else { true } }
+            if case .attaching(let task) = entries[containerID] { return task }
+            if case .attached = entries[containerID] { return nil }
+            let task = Task { [engine] in try await StdioAttachment.attach(engine: engine, containerID: containerID) }
+            entries[containerID] = .attaching(task)
+            return task
+        }
+        guard let task else {
+            if case .attached(let multiplexer) = entries.withLockedValue({ $0[containerID] }) { return multiplexer }
+            return try await self.multiplexer(for: containerID)
+        }
+        do {
+            let multiplexer = try await task.value
+            entries.withLockedValue { entries in
+                if case .attaching = entries[containerID] { entries[containerID] = .attached(multiplexer) }
+            }
+            return multiplexer
+        } catch {
+            entries.withLockedValue { entries in
+                if case .attaching = entries[containerID] { entries[containerID] = nil }
+            }
+            throw error
+        }
+    }
+
+    /// Detaches from every process (dtma is stopping); the processes keep running.
+    public func closeAll() {
+        let all = entries.withLockedValue { entries in
+            defer { entries = [:] }
+            return Array(entries.values)
+        }
+        for entry in all {
+            switch entry {
+            case .attached(let multiplexer): multiplexer.link.close()
+            case .attaching(let task): task.cancel()
+            }
         }
     }
 }

@@ -9,14 +9,20 @@ public struct JSONRPCEnvelope: Sendable, Equatable {
 
     public var kind: Kind
     public var method: String?
-    /// The id's bytes as the client wrote them (`7`, `"a"`, `null`); nil without one.
+    /// Where the id's value is in the message, and its bytes as written (`7`, `"a"`, `null`); nil without one.
+    public var idRange: Range<Int>?
     public var rawID: [UInt8]?
+    /// Where `result` or `error` is in a response.
+    public var outcomeRange: Range<Int>?
+    public var isError = false
 
     /// Nil when the bytes are not one JSON object or array.
     public init?(_ bytes: [UInt8]) {
         do {
             var method: String?
-            var rawID: [UInt8]?
+            var idRange: Range<Int>?
+            var outcomeRange: Range<Int>?
+            var isError = false
             var isMessage = false
             let isBatch = try JSONScanner.document(bytes) { scanner -> Bool in
                 if try scanner.nextIsArray() {
@@ -26,7 +32,11 @@ public struct JSONRPCEnvelope: Sendable, Equatable {
                 isMessage = try scanner.members { key, value in
                     switch key {
                     case "method": method = try value.stringIfPresent()
-                    case "id": rawID = Array(bytes[try value.rawValue()])
+                    case "id": idRange = try value.rawValue()
+                    case "result": outcomeRange = try value.rawValue()
+                    case "error":
+                        outcomeRange = try value.rawValue()
+                        isError = true
                     default: try value.skipValue()
                     }
                 }
@@ -34,8 +44,11 @@ public struct JSONRPCEnvelope: Sendable, Equatable {
             }
             guard isBatch || isMessage else { return nil }
             self.method = method
-            self.rawID = rawID
-            kind = isBatch ? .batch : method == nil ? .response : rawID == nil ? .notification : .request
+            self.idRange = idRange
+            self.rawID = idRange.map { Array(bytes[$0]) }
+            self.outcomeRange = outcomeRange
+            self.isError = isError
+            kind = isBatch ? .batch : method == nil ? .response : idRange == nil ? .notification : .request
         } catch {
             return nil
         }
@@ -75,5 +88,26 @@ public enum JSONRPCErrorBody {
         }
         out.append(UInt8(ascii: "\""))
         return out
+    }
+}
+
+/// The request a `notifications/cancelled` names: where its `params.requestId` is, and its bytes.
+struct CancelledRequest {
+    var idRange: Range<Int>
+    var id: [UInt8]
+
+    init?(_ message: [UInt8]) {
+        var found: Range<Int>?
+        _ = try? JSONScanner.document(message) { scanner in
+            try scanner.members { key, value in
+                guard key == "params" else { return try value.skipValue() }
+                try value.members { key, value in
+                    if key == "requestId" { found = try value.rawValue() } else { try value.skipValue() }
+                }
+            }
+        }
+        guard let found else { return nil }
+        idRange = found
+        id = Array(message[found])
     }
 }
