@@ -23,7 +23,8 @@ struct ToolAPI: Sendable {
         let body = try await request.body.collect(upTo: context.maxUploadSize)
         let spec = try DeployRequest.decode(Array(buffer: body)).validated(reservedHostPorts: [config.listenPort])
         let outcome = try await manager.deploy(spec)
-        let data = DeployedTool(spec: spec, container: outcome.container)
+        // The probe as the deploy resolved it (a transport nobody named is chosen from the image).
+        let data = DeployedTool(spec: spec, container: outcome.container, probe: state.tool(spec.instanceName)?.probe ?? spec.probe)
         return Response.json(
             outcome.created ? .created : .ok,
             Envelope(message: outcome.created ? "Tool deployed" : "Tool already deployed with this configuration", data: data))
@@ -108,19 +109,21 @@ struct DeployedTool: Encodable {
     var image: String
     var ports: [String: [PortBinding]?]
     var state: ContainerState
+    var mcpEndpointPath: String?
 
-    init(spec: ToolSpec, container: ContainerInspect) {
+    init(spec: ToolSpec, container: ContainerInspect, probe: ProbeSettings?) {
         containerID = container.id
         instanceName = spec.instanceName
         accountToolInstanceId = spec.accountToolInstanceId
         image = spec.image
         ports = container.networkSettings?.ports ?? [:]
         state = container.state
+        mcpEndpointPath = ToolRoute.gatewayPath(spec.instanceName, probe: probe)
     }
 
     enum CodingKeys: String, CodingKey {
         case containerID = "container_id", instanceName = "instance_name_on_toolbox"
-        case accountToolInstanceId = "account_tool_instance_id", image, ports, state
+        case accountToolInstanceId = "account_tool_instance_id", image, ports, state, mcpEndpointPath = "mcp_endpoint_path"
     }
 }
 

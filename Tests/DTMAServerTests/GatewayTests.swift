@@ -39,12 +39,18 @@ struct GatewayRoutingTests {
         try await withLiveDTMA(engine: InMemoryEngine()) { dtma, _ in
             // busybox exposes no port: the server is taken for a stdio one.
             let stdioBody = TransportChoiceTests.body(name: "stdio-one", tag: "t", image: "dtma-test/busybox:latest")
-            #expect(try await dtma.call("POST", "/tools", json: stdioBody).status == 201)
+            let deployed = try await dtma.call("POST", "/tools", json: stdioBody)
+            #expect(deployed.status == 201)
+            #expect((deployed.json["data"] as? [String: Any])?["mcp_endpoint_path"] as? String == "/mcp/servers/stdio-one")
+            let listed = try #require(try await TransportChoiceTests.tool(dtma, "stdio-one"))
+            #expect(listed["mcp_endpoint_path"] as? String == "/mcp/servers/stdio-one", "in /status (and heartbeats) too")
             let stdio = try await dtma.call("POST", "/mcp/servers/stdio-one", json: Self.ping)
             #expect(stdio.status == 502, "the in-memory engine refuses every attach")
             #expect(((stdio.json["error"] as? [String: Any])?["message"] as? String)?.contains("cannot attach") == true)
             // A tool deployed with probe.transport none: how it speaks MCP is not known.
-            #expect(try await dtma.call("POST", "/tools", json: contractDeploy(name: "unprobed", tag: "t")).status == 201)
+            let unprobedDeploy = try await dtma.call("POST", "/tools", json: contractDeploy(name: "unprobed", tag: "t"))
+            #expect(unprobedDeploy.status == 201)
+            #expect((unprobedDeploy.json["data"] as? [String: Any])?["mcp_endpoint_path"] == nil, "no gateway path for a server nobody can speak to")
             let unprobed = try await dtma.call("POST", "/mcp/servers/unprobed", json: Self.ping)
             #expect(unprobed.status == 503)
             #expect(((unprobed.json["error"] as? [String: Any])?["message"] as? String)?.contains("mcpTransportType") == true)

@@ -34,6 +34,13 @@ public struct ToolRoute: Hashable, Sendable {
         self.init(instanceName: tool.instanceName, containerID: containerID, endpoint: endpoint)
     }
 
+    /// Where agents reach the tool's server through dtma's gateway, on dtma's own listener (the
+    /// control plane's `mcp_endpoint_path`); nil when dtma does not know how the server speaks MCP.
+    public static func gatewayPath(_ instanceName: String, probe: ProbeSettings?) -> String? {
+        guard let transport = probe?.transport, transport != .none, transport != .auto else { return nil }
+        return "/mcp/servers/\(instanceName)"
+    }
+
     static func address(of tool: ToolRecord, containerPort: Int) -> (String, Int)? {
         if let binding = (tool.ports["\(containerPort)/tcp"] ?? nil)?.first, let hostPort = binding.hostPort.flatMap(Int.init) {
             let host = binding.hostIP.flatMap { ["", "0.0.0.0", "::"].contains($0) ? nil : $0 } ?? "127.0.0.1"

@@ -21,6 +21,8 @@ public enum HeartbeatReport {
         public var detail: String?
         public var health: HealthReport?
         public var disk: Disk?
+        /// The gateway's path for the tool's server (`ToolRoute.gatewayPath`).
+        public var mcpEndpointPath: String?
 
         /// The tool's own writable layer: what it wrote, and its cap when it has one.
         public struct Disk: Codable, Sendable {
@@ -32,6 +34,7 @@ public enum HeartbeatReport {
         enum CodingKeys: String, CodingKey {
             case containerID = "container_id", image, state, ports, uptimeSeconds = "uptime_seconds"
             case restartCount = "restart_count", exitCode = "exit_code", operation, detail, health, disk
+            case mcpEndpointPath = "mcp_endpoint_path"
         }
 
         public init(_ tool: ToolRecord, now: Date) {
@@ -45,6 +48,7 @@ public enum HeartbeatReport {
             operation = tool.operation?.rawValue
             detail = tool.detail
             health = HealthReport(tool)
+            mcpEndpointPath = ToolRoute.gatewayPath(tool.instanceName, probe: tool.probe)
             if tool.writableLayerBytes != nil || tool.diskLimitBytes != nil {
                 disk = Disk(writableLayerBytes: tool.writableLayerBytes, limitBytes: tool.diskLimitBytes)
             }
