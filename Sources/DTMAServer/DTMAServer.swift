@@ -17,7 +17,7 @@ public enum DTMAServer {
             manager: manager, state: state, metrics: metrics, config: config, version: version,
             logStreams: BoundedCount(limit: config.maxLogStreams), eventStreams: BoundedCount(limit: config.maxEventStreams),
             streamBounds: StreamBounds(bufferBytes: config.streamBufferBytes))
-        APIRoutes.register(on: router, api: api, gateway: GatewayAPI(gateway: gateway, streamBounds: api.streamBounds), config: config)
+        APIRoutes.register(on: router, api: api, gateway: GatewayAPI(gateway: gateway, streams: BoundedCount(limit: config.gatewayMaxStreams), streamBounds: api.streamBounds), config: config)
         let admission = ConnectionAdmission(
             limits: .init(total: config.maxConnections, perPeer: config.maxConnectionsPerPeer), onQuiet: {
                 // A burst (a flood) is over: its heap and the code pages only it touched go back. A

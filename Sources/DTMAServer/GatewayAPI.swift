@@ -13,6 +13,8 @@ struct GatewayAPI: Sendable {
     static let maxMessageBytes = 4 << 20
 
     let gateway: MCPGateway
+    /// `GET` streams served at once: each may hold a connection to its server for hours.
+    let streams: BoundedCount
     let streamBounds: StreamBounds
 
     @Sendable func serve(_ request: Request, context: DTMARequestContext) async throws -> Response {
@@ -26,18 +28,39 @@ struct GatewayAPI: Sendable {
                     413, id: nil, code: JSONRPCErrorBody.invalidRequest, "a message is at most \(Self.maxMessageBytes) bytes"))
             }
         }
+        var slot: BoundedCount.Slot?
+        if request.method == .get {
+            guard let taken = streams.slot() else {
+                var refused = GatewayResponse.error(
+                    429, id: nil, code: JSONRPCErrorBody.serverUnavailable, "the gateway serves \(streams.limit) GET streams at once: try later")
+                refused.headers.append(("Retry-After", "5"))
+                return Self.response(refused)
+            }
+            slot = taken
+        }
         let headers = HTTP1Headers(request.headers.map { ($0.name.canonicalName, $0.value) })
         let answer = await gateway.handle(GatewayRequest(method: request.method.rawValue, instance: instance, headers: headers, body: body))
         guard case .stream(let stream) = answer.body else { return Self.response(answer) }
-        let (bounds, channel, logger) = (streamBounds, context.channel, context.logger)
+        let (bounds, channel, logger, streamSlot, isGET) = (streamBounds, context.channel, context.logger, slot, request.method == .get)
         return Response(
             status: .init(code: answer.status), headers: Self.fields(answer.headers),
             body: ResponseBody { writer in
-                defer { stream.close() }
+                defer {
+                    stream.close()
+                    withExtendedLifetime(streamSlot) {}  // the stream's slot comes back with it
+                }
                 // No keep-alive of our own: a comment between two chunks could split an event.
-                try await ToolAPI.pump(
-                    stream.body, keepAlive: nil, bounds: bounds, farewell: nil, channel: channel, logger: logger, into: &writer
-                ) { { ByteBuffer(bytes: $0) } }
+                func pump() async throws {
+                    try await ToolAPI.pump(
+                        stream.body, keepAlive: nil, bounds: bounds, farewell: nil, channel: channel, logger: logger, into: &writer
+                    ) { { ByteBuffer(bytes: $0) } }
+                }
+                if isGET {
+                    // A GET stream may stay quiet for hours: a client that leaves must end it now.
+                    try await ToolAPI.untilClientLeaves(request, channel: channel, pump)
+                } else {
+                    try await pump()  // the body was read; the answer to one message ends by itself
+                }
                 try await writer.finish(nil)
             })
     }

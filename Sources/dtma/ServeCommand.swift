@@ -46,6 +46,7 @@ struct ServeCommand: AsyncParsableCommand {
               DTMA_DISK_SAMPLE_INTERVAL_SECONDS  how often each tool's writable layer is measured, default 60
               DTMA_GATEWAY_MAX_SESSIONS          MCP gateway sessions open at once (503 past it), default 1000
               DTMA_GATEWAY_SESSION_IDLE_SECONDS  a gateway session unused this long is ended, default 1800
+              DTMA_GATEWAY_MAX_STREAMS           gateway GET streams served at once (429 past it), default 64
               DTMA_LOG_LEVEL                     trace, debug, info (default), notice, warning, error
             """
     )

@@ -222,4 +222,33 @@ struct GatewayServerTests {
             #expect(dtma.state.tool(name)?.containerID == containerID)
         }
     }
+
+    @Test("past DTMA_GATEWAY_MAX_STREAMS a GET stream gets 429 with Retry-After; a stream that ends frees its slot")
+    func streamCap() async throws {
+        try await withLiveDTMA(environment: ["DTMA_GATEWAY_MAX_STREAMS": "1"]) { dtma, tag in
+            let name = "gw-streams-\(tag)"
+            try await Self.deployHTTPServer(dtma, name, tag: tag)
+            let path = "/mcp/servers/\(name)"
+            let initialize = #"{"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"2025-06-18","capabilities":{},"clientInfo":{"name":"t","version":"1"}}}"#
+            let opened = try await dtma.call("POST", path, json: initialize, extraHeaders: [("Accept", "application/json, text/event-stream")])
+            let session = try #require(opened.headers["Mcp-Session-Id"])
+            let request = "GET \(path) HTTP/1.1\r\nHost: a\r\nAuthorization: Bearer \(LiveDTMA.key)\r\nAccept: text/event-stream\r\n"
+                + "Mcp-Session-Id: \(session)\r\nMCP-Protocol-Version: 2025-06-18\r\n\r\n"
+            let (first, answer) = try await RawConnection.held(port: dtma.port, request: request)
+            #expect(answer.hasPrefix("HTTP/1.1 200 "), "\(answer.prefix(200))")
+            let refused = try await dtma.call("GET", path, extraHeaders: [("Mcp-Session-Id", session), ("Accept", "text/event-stream")])
+            #expect(refused.status == 429)
+            #expect(refused.headers["Retry-After"] == "5")
+            #expect((refused.json["error"] as? [String: Any])?["code"] as? Int == -32002)
+            try await first.close()
+            let slotBack = try await eventually {
+                let (again, answer) = try await RawConnection.held(port: dtma.port, request: request)
+                try? await again.close()
+                // The server may still hold its end of the first stream a moment (its 409: one GET
+                // stream a session); what counts here is that dtma's slot came back.
+                return answer.hasPrefix("HTTP/1.1 ") && !answer.hasPrefix("HTTP/1.1 429 ")
+            }
+            #expect(slotBack, "the closed stream's slot came back")
+        }
+    }
 }

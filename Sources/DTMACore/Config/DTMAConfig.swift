@@ -51,6 +51,9 @@ public struct DTMAConfig: Sendable {
     /// unused before it is ended (`DTMA_GATEWAY_SESSION_IDLE_SECONDS`).
     public var gatewayMaxSessions: Int
     public var gatewaySessionIdle: Duration
+    /// Gateway `GET` streams (server-to-client, each holding a connection to its server) served at
+    /// once (`DTMA_GATEWAY_MAX_STREAMS`).
+    public var gatewayMaxStreams: Int
     /// Things worth a warning line at start-up (never containing a secret).
     public var warnings: [String]
 
@@ -154,6 +157,7 @@ public struct DTMAConfig: Sendable {
         maxEventStreams = try integer("DTMA_MAX_EVENT_STREAMS", default: 16, in: 1...1024)
         streamBufferBytes = try integer("DTMA_STREAM_BUFFER_BYTES", default: 4 << 20, in: (64 << 10)...(256 << 20))
         gatewayMaxSessions = try integer("DTMA_GATEWAY_MAX_SESSIONS", default: 1000, in: 1...100_000)
+        gatewayMaxStreams = try integer("DTMA_GATEWAY_MAX_STREAMS", default: 64, in: 1...4096)
         gatewaySessionIdle = .seconds(try integer("DTMA_GATEWAY_SESSION_IDLE_SECONDS", default: 1800, in: 10...86400))
         let metricsText = values["DTMA_METRICS_REQUIRE_KEY"] ?? "1"
         guard ["0", "1", "true", "false"].contains(metricsText.lowercased()) else {
