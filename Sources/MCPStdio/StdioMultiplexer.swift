@@ -43,6 +43,7 @@ public enum StdioCallError: Error, Equatable, CustomStringConvertible {
 /// -32601 for now; notifications from the server, which no single client owns, are dropped.
 public final class StdioMultiplexer: Sendable {
     public static let pendingLimit = 256
+    static let answersInFlightLimit = 16
 
     public typealias Reply = @Sendable (Result<[UInt8], StdioCallError>) -> Void
 
@@ -69,6 +70,8 @@ public final class StdioMultiplexer: Sendable {
         var initializedSent = false
         var closed = false
         var droppedLines = 0
+        /// dtma's own answers to server requests, being written.
+        var answersInFlight = 0
 
         var waiting: Int { pending.count + handshakeWaiters.count }
     }
@@ -224,7 +227,16 @@ public final class StdioMultiplexer: Sendable {
             let refusal = envelope.method == "ping"
                 ? Array(#"{"jsonrpc":"2.0","id":"#.utf8) + line[idRange] + Array(#","result":{}}"#.utf8)
                 : JSONRPCErrorBody.make(id: Array(line[idRange]), code: JSONRPCErrorBody.methodNotFound, message: "no client of dtma's gateway can answer \(envelope.method ?? "this")")
-            Task { try? await link.send(refusal + [UInt8(ascii: "\n")]) }
+            // A server that asks faster than it reads its stdin cannot make dtma hold more than a few.
+            guard state.withLockedValue({ state in
+                guard state.answersInFlight < Self.answersInFlightLimit else { return false }
+                state.answersInFlight += 1
+                return true
+            }) else { return dropped() }
+            Task {
+                try? await link.send(refusal + [UInt8(ascii: "\n")])
+                state.withLockedValue { $0.answersInFlight -= 1 }
+            }
         default:
             dropped()
         }

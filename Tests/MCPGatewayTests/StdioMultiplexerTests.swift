@@ -34,6 +34,39 @@ final class RecordingLink: StdioLink {
     }
 }
 
+/// A stdin nobody reads: every write waits until `release`.
+final class StalledLink: StdioLink {
+    private struct Inside {
+        var waiters: [CheckedContinuation<Void, Never>] = []
+        var released = false
+    }
+    private let inside = NIOLockedValueBox(Inside())
+
+    var stderrTail: [String] { [] }
+    var waiting: Int { inside.withLockedValue { $0.waiters.count } }
+
+    func send(_ line: [UInt8]) async throws {
+        await withCheckedContinuation { continuation in
+            let now = inside.withLockedValue { inside in
+                if inside.released { return true }
+                inside.waiters.append(continuation)
+                return false
+            }
+            if now { continuation.resume() }
+        }
+    }
+
+    func release() {
+        inside.withLockedValue { inside in
+            inside.released = true
+            defer { inside.waiters = [] }
+            return inside.waiters
+        }.forEach { $0.resume() }
+    }
+
+    func close() {}
+}
+
 func multiplexed(answering answer: (@Sendable ([UInt8]) -> [UInt8]?)? = nil) -> (StdioMultiplexer, RecordingLink) {
     let link = RecordingLink()
     link.answer.withLockedValue { $0 = answer }
@@ -215,6 +248,25 @@ struct StdioMultiplexerTests {
         #expect((refusal["error"] as? [String: Any])?["code"] as? Int == -32601)
         #expect(replies.first { $0["id"] as? Int == 9 }?["result"] != nil)
         #expect(multiplexer.droppedLines == 1)
+    }
+
+    @Test("a server that asks faster than it reads its stdin gets at most 16 answers in flight; the rest are dropped and counted")
+    func answersBounded() async throws {
+        let link = StalledLink()
+        let multiplexer = StdioMultiplexer(link: link)
+        for index in 0..<20 {
+            multiplexer.receive(Array(#"{"jsonrpc":"2.0","id":\#(index),"method":"roots/list"}"#.utf8))
+        }
+        #expect(multiplexer.droppedLines == 4)
+        let stalled = try await eventually { link.waiting == 16 }
+        #expect(stalled, "\(link.waiting) writes waiting")
+        link.release()
+        let drained = try await eventually {
+            let dropped = multiplexer.droppedLines
+            multiplexer.receive(Array(#"{"jsonrpc":"2.0","id":"again","method":"roots/list"}"#.utf8))
+            return multiplexer.droppedLines == dropped
+        }
+        #expect(drained, "room comes back as the writes finish")
     }
 
     @Test("a cancellation names the client's own request, never another client's with the same id")
