@@ -8,6 +8,7 @@ import MCPStdio
 extension MCPGateway {
     /// The version of a handshake dtma makes itself when the caller names none.
     static let defaultHandshakeVersion = "2025-06-18"
+    static let handshakeTimeout = Duration.seconds(30)
 
     func stdio(_ request: GatewayRequest, _ envelope: JSONRPCEnvelope?, _ route: ToolRoute) async -> GatewayResponse {
         let id = envelope?.rawID
@@ -42,7 +43,9 @@ extension MCPGateway {
         } catch {
             return .error(502, id: envelope.rawID, code: JSONRPCErrorBody.serverUnavailable, "cannot attach to \(route.instanceName): \(error)")
         }
-        let client = session?.id ?? "bare"
+        // A caller without a session is a client of its own for this one message: a cancellation it
+        // sends can name nothing, and never another caller's request.
+        let client = session?.id ?? "bare-\(UInt64.random(in: 0...UInt64.max))"
         switch envelope.kind {
         case .request: break
         case .batch:
@@ -57,7 +60,7 @@ extension MCPGateway {
                 guard session != nil || sessions.count < sessions.limit else {
                     return .error(503, id: envelope.rawID, code: JSONRPCErrorBody.serverUnavailable, "the gateway holds \(sessions.limit) sessions: end one or try later")
                 }
-                let answer = try await multiplexer.call(request.body, envelope, client: client, timeout: HTTPUpstreams.connectTimeout * 6)
+                let answer = try await multiplexer.call(request.body, envelope, client: client, timeout: Self.handshakeTimeout)
                 guard session == nil, JSONRPCEnvelope(answer)?.isError == false else { return Self.reply(answer, request) }
                 guard let opened = sessions.open(instance: request.instance, containerID: route.containerID, upstreamID: nil) else {
                     return .error(503, id: envelope.rawID, code: JSONRPCErrorBody.serverUnavailable, "the gateway holds \(sessions.limit) sessions: end one or try later")
@@ -66,7 +69,7 @@ extension MCPGateway {
             }
             if (version ?? "") < Self.statelessEra {
                 try await multiplexer.ensureInitialized(
-                    protocolVersion: version ?? Self.defaultHandshakeVersion, clientName: "dtma-gateway", timeout: HTTPUpstreams.connectTimeout * 6)
+                    protocolVersion: version ?? Self.defaultHandshakeVersion, clientName: "dtma-gateway", timeout: Self.handshakeTimeout)
             }
             let answer = try await multiplexer.call(request.body, envelope, client: client, timeout: HTTPUpstreams.answerTimeout)
             return Self.reply(answer, request, sessionID: session?.id)
