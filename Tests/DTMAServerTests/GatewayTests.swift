@@ -111,18 +111,24 @@ struct GatewayServerTests {
         _ = try await ProbeContainerTests.waitFor(dtma, name, state: "healthy")
     }
 
+    /// `clients` SDK clients at once against the fixture server `name`: each lists its tools and
+    /// gets the sum of its own arguments.
+    static func expectOwnAnswers(_ dtma: LiveDTMA, _ name: String, clients: Int) async throws {
+        let lines = try await sdkClients("http://127.0.0.1:\(dtma.port)/mcp/servers/\(name)", clients: clients)
+        #expect(lines.count == clients)
+        for line in lines {
+            #expect(line["server"] as? String == "dtma-fixture")
+            #expect(line["tools"] as? [String] == ["add", "echo"])
+            #expect(line["sum"] as? Int == line["expected"] as? Int, "client \(line["client"] ?? "?") got another's answer")
+        }
+    }
+
     @Test("five SDK clients at once, each initializing, listing and calling with its own arguments, get their own answers")
     func sdkClients() async throws {
         try await withLiveDTMA { dtma, tag in
             let name = "gw-http-\(tag)"
             try await Self.deployHTTPServer(dtma, name, tag: tag)
-            let lines = try await Self.sdkClients("http://127.0.0.1:\(dtma.port)/mcp/servers/\(name)", clients: 5)
-            #expect(lines.count == 5)
-            for line in lines {
-                #expect(line["server"] as? String == "dtma-fixture")
-                #expect(line["tools"] as? [String] == ["add", "echo"])
-                #expect(line["sum"] as? Int == line["expected"] as? Int, "client \(line["client"] ?? "?") got another's answer")
-            }
+            try await Self.expectOwnAnswers(dtma, name, clients: 5)
         }
     }
 
@@ -167,13 +173,7 @@ struct GatewayServerTests {
         try await withLiveDTMA { dtma, tag in
             let name = "gw-stdio-\(tag)"
             try await Self.deployStdioServer(dtma, name, tag: tag)
-            let lines = try await Self.sdkClients("http://127.0.0.1:\(dtma.port)/mcp/servers/\(name)", clients: 20)
-            #expect(lines.count == 20)
-            for line in lines {
-                #expect(line["server"] as? String == "dtma-fixture")
-                #expect(line["tools"] as? [String] == ["add", "echo"])
-                #expect(line["sum"] as? Int == line["expected"] as? Int, "client \(line["client"] ?? "?") got another's answer")
-            }
+            try await Self.expectOwnAnswers(dtma, name, clients: 20)
             let health = try await ProbeContainerTests.health(dtma, name)
             #expect(health?["state"] as? String == "healthy", "the prober shares the process with the clients: \(health ?? [:])")
         }
