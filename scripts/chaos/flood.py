@@ -1,5 +1,6 @@
 """The flood of scripts/chaos/flood.sh: hostile clients against a dtma on 127.0.0.1, each kind from
-its own loopback address, while /health is timed from 127.0.0.1 and dtma's RSS is read from /proc.
+its own loopback address, while /health is timed from 127.0.0.1 (by this script in a process of its
+own) and dtma's RSS is read from /proc.
 
     flood.py PORT KEY TOOL PID SECONDS
 
@@ -13,7 +14,10 @@ import socket
 import sys
 import time
 
-PORT, KEY, TOOL, PID, SECONDS = int(sys.argv[1]), sys.argv[2], sys.argv[3], int(sys.argv[4]), float(sys.argv[5])
+if sys.argv[1] == "--health":  # flood.py --health PORT SECONDS: the sampler's own process
+    PORT = int(sys.argv[2])
+else:
+    PORT, KEY, TOOL, PID, SECONDS = int(sys.argv[1]), sys.argv[2], sys.argv[3], int(sys.argv[4]), float(sys.argv[5])
 PER_KIND = 150  # more than dtma's 128 connections per address, so the per-address cap is met too
 counts = {}
 
@@ -85,22 +89,26 @@ def authorized(head):
     return f"{head}\r\nHost: a\r\nAuthorization: Bearer {KEY}\r\n\r\n".encode()
 
 
-async def health_sampler(until, latencies, failures):
-    loop = asyncio.get_running_loop()
+def health_sampler(seconds):
+    """Times /health from 127.0.0.1 with blocking sockets, in a process of its own: in the flood's
+    event loop a reply would wait behind hundreds of hostile coroutines, and the figure would be the
+    flooder's latency, not dtma's. Prints one JSON line: latencies in ms and failures."""
+    until = time.monotonic() + seconds
+    latencies, failures = [], []
     while time.monotonic() < until:
         started = time.monotonic()
         try:
-            sock = await asyncio.wait_for(connect("127.0.0.1"), 2)
-            await loop.sock_sendall(sock, b"GET /health HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n")
-            answer = await asyncio.wait_for(loop.sock_recv(sock, 4096), 2)
-            sock.close()
+            with socket.create_connection(("127.0.0.1", PORT), timeout=2) as sock:
+                sock.sendall(b"GET /health HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n")
+                answer = sock.recv(4096)
             if answer.startswith(b"HTTP/1.1 200 "):
                 latencies.append((time.monotonic() - started) * 1000)
             else:
                 failures.append(answer[:40].decode(errors="replace"))
-        except (OSError, asyncio.TimeoutError) as error:
+        except OSError as error:
             failures.append(type(error).__name__)
-        await asyncio.sleep(0.02)
+        time.sleep(0.02)
+    print(json.dumps({"latencies": latencies, "failures": failures}))
 
 
 async def rss_sampler(until, peak):
@@ -112,10 +120,12 @@ async def rss_sampler(until, peak):
 async def main():
     start_rss, start_anon = rss_kb(), rss_kb("RssAnon")
     until = time.monotonic() + SECONDS
-    latencies, failures, peak = [], [], [0]
+    peak = [0]
+    sampler = await asyncio.create_subprocess_exec(
+        sys.executable, __file__, "--health", str(PORT), str(SECONDS), stdout=asyncio.subprocess.PIPE)
     endless_head = b"GET /status?" + b"a" * 70_000
     stalled_body = f"POST /tools HTTP/1.1\r\nHost: a\r\nAuthorization: Bearer {KEY}\r\nContent-Type: application/json\r\nContent-Length: 1000000\r\n\r\n{{".encode()
-    tasks = [health_sampler(until, latencies, failures), rss_sampler(until, peak)]
+    tasks = [rss_sampler(until, peak)]
     for source in ("127.0.0.2", "127.0.0.3"):
         tasks += [repeatedly("endless head", source, until, lambda: endless_head, pace=0.01) for _ in range(PER_KIND)]
     for source in ("127.0.0.4", "127.0.0.5"):
@@ -126,6 +136,8 @@ async def main():
     events_request = authorized("GET /events HTTP/1.1")
     tasks += [repeatedly("unread events", "127.0.0.8", until, lambda: events_request, receive_buffer=4096) for _ in range(20)]
     await asyncio.gather(*tasks)
+    health = json.loads((await sampler.communicate())[0])
+    latencies, failures = health["latencies"], health["failures"]
     # Every socket is closed now; dtma has 10 s to come back down.
     await asyncio.sleep(10)
     latencies.sort()
@@ -139,4 +151,7 @@ async def main():
     }))
 
 
-asyncio.run(main())
+if sys.argv[1] == "--health":
+    health_sampler(float(sys.argv[3]))
+else:
+    asyncio.run(main())
