@@ -13,6 +13,8 @@ struct APIError: Error, Sendable {
     var message: String
     var field: String?
     var headers: HTTPFields = [:]
+    /// An unknown `/mcp/…` path lists the routes there are.
+    var availableEndpoints: [String]? = nil
 
     static let unauthorized = APIError(
         status: .unauthorized, code: "unauthorized", message: "missing or invalid bearer token",
@@ -67,6 +69,9 @@ struct APIError: Error, Sendable {
         case .secretsUnavailable: return APIError(status: .badGateway, code: "secrets_unavailable", message: message)
         case .diskLimitUnsupported: return APIError(status: .badRequest, code: "not_supported", message: message, field: "resources.diskMB")
         case .toolNetworkUnsafe: return APIError(status: .serviceUnavailable, code: "tool_network_unsafe", message: message)
+        case .groupNotFound: return APIError(status: .notFound, code: "no_such_group", message: message)
+        case .restartCoolingDown(_, let seconds):
+            return APIError(status: .tooManyRequests, code: "restart_cooling_down", message: message, headers: [.retryAfter: "\(seconds)"])
         case .engine(let engineError):
             switch engineError {
             case .unreachable, .connectionLost, .clientShutDown:
@@ -86,8 +91,10 @@ struct APIError: Error, Sendable {
             var code: String
             var field: String?
             var message: String?
+            var availableEndpoints: [String]?
         }
-        let body = Body(error: message, code: code, field: field, message: status.code >= 500 ? message : nil)
+        let body = Body(
+            error: message, code: code, field: field, message: status.code >= 500 ? message : nil, availableEndpoints: availableEndpoints)
         var response = Response.json(status, body)
         for field in headers { response.headers.append(field) }
         return response
@@ -100,7 +107,11 @@ struct APIErrorMiddleware<Context: RequestContext>: RouterMiddleware {
         do {
             return try await next(request, context)
         } catch {
-            let apiError = APIError.from(error)
+            var apiError = APIError.from(error)
+            if apiError.code == "no_such_route", request.uri.path.hasPrefix("/mcp/") {
+                apiError.message = "MCP endpoint not found"
+                apiError.availableEndpoints = APIRoutes.mcpEndpoints
+            }
             if apiError.code == "internal_error" {
                 context.logger.error("unexpected error", metadata: ["path": "\(request.uri.path)", "error": "\(type(of: error))"])
             }

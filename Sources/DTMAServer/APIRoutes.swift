@@ -10,6 +10,8 @@ enum APIRoutes {
         case health, status, deploy, start, stop, remove, logs, events, metrics
         /// The MCP gateway's endpoint for one hosted server.
         case gateway
+        /// The control plane's second generation (`MCPRoutesAPI`).
+        case deployGroup, removeGroup, groupHealth, mcpStatus, restart, mcpLogs, validate, templates
     }
 
     struct Route {
@@ -37,9 +39,23 @@ enum APIRoutes {
         Route(method: .post, path: "/mcp/servers/{instance}", endpoint: .gateway),
         Route(method: .get, path: "/mcp/servers/{instance}", endpoint: .gateway),
         Route(method: .delete, path: "/mcp/servers/{instance}", endpoint: .gateway),
+        // The control plane's second generation: groups of servers, and what it asks of one.
+        Route(method: .post, path: "/mcp/groups", endpoint: .deployGroup),
+        Route(method: .delete, path: "/mcp/groups/{groupId}", endpoint: .removeGroup),
+        Route(method: .get, path: "/mcp/health/{groupId}", endpoint: .groupHealth),
+        Route(method: .get, path: "/mcp/status", endpoint: .mcpStatus),
+        Route(method: .post, path: "/mcp/servers/{instance}/restart", endpoint: .restart),  // 429 in the cool-down
+        Route(method: .get, path: "/mcp/servers/{instance}/logs", endpoint: .mcpLogs),
+        Route(method: .post, path: "/mcp/validate", endpoint: .validate),  // a dry run of the deploy validator
+        Route(method: .get, path: "/mcp/templates", endpoint: .templates),
     ]
 
-    static func register(on router: Router<DTMARequestContext>, api: ToolAPI, gateway: GatewayAPI, config: DTMAConfig) {
+    /// What an unknown `/mcp/…` path's 404 lists, as the original agent's did.
+    static var mcpEndpoints: [String] {
+        table.filter { $0.path.hasPrefix("/mcp/") }.map { "\($0.method) \($0.path)" }
+    }
+
+    static func register(on router: Router<DTMARequestContext>, api: ToolAPI, gateway: GatewayAPI, mcp: MCPRoutesAPI, config: DTMAConfig) {
         func handler(_ endpoint: Endpoint) -> @Sendable (Request, DTMARequestContext) async throws -> Response {
             switch endpoint {
             case .health: api.health
@@ -52,6 +68,14 @@ enum APIRoutes {
             case .events: api.events
             case .metrics: api.metricsText
             case .gateway: gateway.serve
+            case .deployGroup: mcp.deployGroup
+            case .removeGroup: mcp.removeGroup
+            case .groupHealth: mcp.groupHealth
+            case .mcpStatus: mcp.status
+            case .restart: mcp.restart
+            case .mcpLogs: mcp.logs
+            case .validate: mcp.validate
+            case .templates: mcp.templates
             }
         }
         router.add(middleware: RequestMetricsMiddleware(metrics: api.metrics))

@@ -10,14 +10,18 @@ public enum DTMAServer {
     /// `onListening` receives the bound port (useful when the configured port is 0).
     public static func makeApplication(
         config: DTMAConfig, manager: ToolManager, state: StateModel, metrics: DTMAMetrics, gateway: MCPGateway, version: String,
-        logger: Logger, onListening: @escaping @Sendable (Int) async -> Void = { _ in }
+        logger: Logger, clock: any LoopClock = SystemLoopClock(), onListening: @escaping @Sendable (Int) async -> Void = { _ in }
     ) -> some ApplicationProtocol {
         let router = Router(context: DTMARequestContext.self)
         let api = ToolAPI(
             manager: manager, state: state, metrics: metrics, config: config, version: version,
             logStreams: BoundedCount(limit: config.maxLogStreams), eventStreams: BoundedCount(limit: config.maxEventStreams),
             streamBounds: StreamBounds(bufferBytes: config.streamBufferBytes))
-        APIRoutes.register(on: router, api: api, gateway: GatewayAPI(gateway: gateway, streams: BoundedCount(limit: config.gatewayMaxStreams), streamBounds: api.streamBounds), config: config)
+        let mcp = MCPRoutesAPI(api: api, groups: GroupDeployer(manager: manager, state: state, clock: clock), restarts: RestartCooldown(clock: clock))
+        APIRoutes.register(
+            on: router, api: api,
+            gateway: GatewayAPI(gateway: gateway, streams: BoundedCount(limit: config.gatewayMaxStreams), streamBounds: api.streamBounds),
+            mcp: mcp, config: config)
         let admission = ConnectionAdmission(
             limits: .init(total: config.maxConnections, perPeer: config.maxConnectionsPerPeer), onQuiet: {
                 // A burst (a flood) is over: its heap and the code pages only it touched go back. A

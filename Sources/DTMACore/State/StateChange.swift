@@ -16,6 +16,8 @@ public enum StateChange: Sendable {
     case stopRequested(instance: String)
     /// dtma restarts the tool on its probe's verdict: health starts over, the restart is counted.
     case recoveryRestartBegan(instance: String)
+    /// A restart someone asked for: health starts over, nothing is counted against the tool.
+    case restartRequested(instance: String)
     /// A probe's result for a container (a stale worker's result, for an older container, is dropped).
     case probed(instance: String, containerID: String, MCPProbeResult)
     /// A `die` event's exit code.
@@ -73,6 +75,10 @@ struct DropletState: Sendable {
             tools[name]?.health = nil
             tools[name]?.recoveryRestarts += 1
             tools[name]?.lastRecoveryRestartAt = now
+        case .restartRequested(let name):
+            tools[name]?.operation = .starting
+            tools[name]?.detail = "restarting on request"
+            tools[name]?.health = nil
         case .probed(let name, let containerID, let result):
             guard var tool = tools[name], tool.containerID == containerID, let settings = tool.probe else { return }
             var health = tool.health ?? ToolHealth()

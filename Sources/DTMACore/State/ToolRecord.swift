@@ -24,6 +24,8 @@ public struct ToolRecord: Sendable, Equatable {
     public var ipAddress: String?
     public var restartCount: Int
     public var probe: ProbeSettings?
+    /// The `/mcp/groups` group it was deployed in, if any.
+    public var group: String?
     public var operation: ToolOperation?
     /// Progress or reason in words: the pull's last status line, the last failure.
     public var detail: String?
@@ -113,6 +115,7 @@ public struct ToolRecord: Sendable, Equatable {
         hostPorts = []
         restartCount = 0
         probe = identity.probe
+        group = identity.group
     }
 
     init(spec: ToolSpec) {
@@ -124,6 +127,7 @@ public struct ToolRecord: Sendable, Equatable {
         hostPorts = spec.hostPorts
         restartCount = 0
         probe = spec.probe
+        group = spec.group
     }
 
     /// Takes in what the engine says about the container now.

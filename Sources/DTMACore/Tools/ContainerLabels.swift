@@ -11,9 +11,16 @@ public enum ContainerLabels {
     /// The probe settings as JSON, read back by the prober after a restart.
     public static let probe = "dtma.probe"
     public static let createdBy = "dtma.created-by"
+    /// The `/mcp/groups` group, on its servers and on the group's own network.
+    public static let group = "dtma.group"
 
     /// The engine filter that lists dtma's containers and nothing else.
     public static let managedFilter = ["label": ["\(managed)=true"]]
+
+    /// The engine filter that lists one group's containers.
+    public static func groupFilter(_ groupID: String) -> [String: [String]] {
+        ["label": ["\(managed)=true", "\(group)=\(groupID)"]]
+    }
 
     public static func labels(for spec: ToolSpec, dtmaVersion: String) -> [String: String] {
         var labels = spec.labels
@@ -23,6 +30,7 @@ public enum ContainerLabels {
         labels[specHash] = spec.specHash
         labels[image] = spec.image
         labels[createdBy] = "dtma \(dtmaVersion)"
+        labels[group] = spec.group
         if let probe = spec.probe, let json = try? JSONEncoder().encode(probe) {
             labels[self.probe] = String(decoding: json, as: UTF8.self)
         }
@@ -36,6 +44,7 @@ public enum ContainerLabels {
         public var specHash: String
         public var image: String
         public var probe: ProbeSettings?
+        public var group: String? = nil
     }
 
     public static func identity(_ labels: [String: String]?) -> Identity? {
@@ -45,6 +54,7 @@ public enum ContainerLabels {
             accountToolInstanceId: labels[toolID] ?? "",
             specHash: labels[specHash] ?? "",
             image: labels[image] ?? "",
-            probe: labels[probe].flatMap { try? JSONDecoder().decode(ProbeSettings.self, from: Data($0.utf8)) })
+            probe: labels[probe].flatMap { try? JSONDecoder().decode(ProbeSettings.self, from: Data($0.utf8)) },
+            group: labels[group])
     }
 }

@@ -38,6 +38,7 @@ public enum ContainerPlan {
         host.memory = spec.resources.memoryBytes
         host.memorySwap = spec.resources.memoryBytes  // no swap on top of the limit
         host.nanoCPUs = spec.resources.nanoCPUs
+        host.cpuShares = spec.resources.cpuShares
         host.pidsLimit = spec.resources.pidsLimit
         host.storageOpt = spec.resources.diskBytes.map { ["size": String($0)] }
         host.capDrop = ["ALL"]
@@ -46,7 +47,7 @@ public enum ContainerPlan {
         host.readonlyRootfs = spec.security.readOnlyRootFilesystem
         if spec.security.readOnlyRootFilesystem { host.tmpfs = ["/tmp": "rw,noexec,nosuid,size=64m"] }
         host.initProcess = true
-        host.networkMode = ToolNetwork.name
+        host.networkMode = spec.networkName
         host.logConfig = logConfig
         config.hostConfig = host
         return config

@@ -23,6 +23,7 @@ indirect enum DeployKeys: Sendable {
         "labels": .map(.value),
         "mcpTransportType": .value,
         "mcpEndpointPath": .value,
+        "resourceTemplate": .value,
         "resources": .object(["memoryMB": .value, "cpus": .value, "pids": .value, "diskMB": .value]),
         "probe": .object([
             "transport": .value, "port": .value, "path": .value, "periodSeconds": .value, "timeoutSeconds": .value,
@@ -42,6 +43,30 @@ indirect enum DeployKeys: Sendable {
             ]),
         ]),
     ])
+
+    /// A server of `/mcp/groups` and `/mcp/validate`: a deploy body, and what the control plane's
+    /// second generation adds to it (`portBindings`, `environmentVariables`, and its own records of
+    /// the server, which dtma accepts and does not act on).
+    static let serverItem = deployBody.adding([
+        "portBindings": .map(.array(.object(["HostIp": .value, "HostPort": .value]))),
+        "environmentVariables": .map(.value),
+        "mcpServerCapabilities": .value, "mcpDiscoveryMetadata": .value, "requiredOAuthProviders": .value,
+    ])
+
+    /// `POST /mcp/groups`.
+    static let groupBody = DeployKeys.object([
+        "groupId": .value,
+        "servers": .array(serverItem),
+        "options": .object(["sharedNetworking": .value, "dependencyOrder": .value, "maxConcurrentDeployments": .value, "healthTimeoutMs": .value]),
+    ])
+
+    /// `POST /mcp/validate`.
+    static let validateBody = DeployKeys.object(["servers": .array(serverItem)])
+
+    private func adding(_ more: [String: DeployKeys]) -> DeployKeys {
+        guard case .object(let members) = self else { return self }
+        return .object(members.merging(more) { _, new in new })
+    }
 
     /// Throws for the first key this shape does not have, or the first key an object repeats.
     func audit(_ body: [UInt8]) throws(ToolSpecError) {

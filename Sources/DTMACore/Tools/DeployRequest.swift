@@ -17,6 +17,8 @@ public struct DeployRequest: Decodable, Sendable {
     /// some of its code writes `http`) and the endpoint's path.
     public var mcpTransportType: String?
     public var mcpEndpointPath: String?
+    /// A size from `ResourceTemplate.all` (`standard`, …); `resources` and `HostConfig` figures win over it.
+    public var resourceTemplate: String?
 
     public struct ContainerOverride: Decodable, Sendable {
         public var env: [String]?

@@ -64,7 +64,7 @@ extension DeployRequest {
             workingDir: try Self.workingDirectory(override?.workingDir),
             user: try Self.user(override?.user),
             ports: ports,
-            resources: try Self.resources(host: host, request: resources),
+            resources: try Self.resources(host: host, request: resources, template: resourceTemplate),
             restartPolicy: try Self.restartPolicy(host?.restartPolicy),
             security: SecuritySettings(
                 capAdd: try Self.capabilities(host?.capAdd), readOnlyRootFilesystem: host?.readonlyRootfs ?? false),
@@ -147,8 +147,15 @@ extension DeployRequest {
         return user
     }
 
-    private static func resources(host: HostOverride?, request: ResourceRequest?) throws(ToolSpecError) -> ResourceLimits {
+    private static func resources(host: HostOverride?, request: ResourceRequest?, template: String?) throws(ToolSpecError) -> ResourceLimits {
         var limits = ResourceLimits.defaults
+        if let template {
+            guard let chosen = ResourceTemplate.named(template) else {
+                throw .invalid("resourceTemplate", "must be one of \(ResourceTemplate.all.map(\.name).joined(separator: ", "))")
+            }
+            limits.memoryBytes = chosen.memoryMB << 20
+            limits.cpuShares = chosen.cpuShares
+        }
         // Huge requests become out of range rather than overflowing (or trapping on conversion).
         let requestedMemory = request?.memoryMB.map { $0.multipliedReportingOverflow(by: 1 << 20) }.map { $0.overflow ? Int64.max : $0.partialValue }
         if let memory = host?.memory ?? requestedMemory {

@@ -13,6 +13,14 @@ enum NameRules {
             && !name.contains("..")
     }
 
+    /// A `/mcp/groups` group: the instance grammar, longer (the control plane's `agent-{uuid}-mcp`).
+    static func isGroupID(_ id: String) -> Bool {
+        let bytes = Array(id.utf8)
+        guard (2...128).contains(bytes.count), isAlphanumeric(bytes[0]) else { return false }
+        return bytes.allSatisfy { isAlphanumeric($0) || $0 == UInt8(ascii: "_") || $0 == UInt8(ascii: ".") || $0 == UInt8(ascii: "-") }
+            && !id.contains("..")
+    }
+
     /// Docker's reference grammar (`ImageReference`, shared with the engine client).
     static func isImageReference(_ reference: String) -> Bool {
         ImageReference(parsing: reference) != nil

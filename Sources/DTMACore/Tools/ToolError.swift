@@ -17,6 +17,10 @@ public enum ToolError: Error, Sendable, Equatable, CustomStringConvertible {
     case diskLimitUnsupported(driver: String)
     /// dtma's tools network lets containers reach each other and tools are attached to it.
     case toolNetworkUnsafe(network: String)
+    /// No container or network carries this `/mcp/groups` group's label.
+    case groupNotFound(group: String)
+    /// A restart asked for within the cool-down after the previous one.
+    case restartCoolingDown(instance: String, retryAfterSeconds: Int)
     case engine(DockerEngineError)
 
     public var description: String {
@@ -34,6 +38,9 @@ public enum ToolError: Error, Sendable, Equatable, CustomStringConvertible {
             "resources.diskMB: this host's storage (\(driver)) cannot cap a container's disk (that needs overlay2 on xfs with pquota, btrfs or zfs); deploy without diskMB"
         case .toolNetworkUnsafe(let network):
             "the network '\(network)' lets containers reach each other and has containers attached; remove them and the network (dtma recreates it)"
+        case .groupNotFound(let group): "no group named '\(group)' is deployed here"
+        case .restartCoolingDown(let instance, let seconds):
+            "'\(instance)' was restarted moments ago; it may be restarted again in \(seconds) s"
         case .engine(let error): "\(error)"
         }
     }

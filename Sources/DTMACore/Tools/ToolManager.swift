@@ -103,6 +103,17 @@ public final class ToolManager: Sendable {
         }
     }
 
+    /// Restarts a tool on request (`POST /mcp/servers/{name}/restart`); its health starts over.
+    public func restart(_ instance: String) async throws -> ContainerInspect {
+        try await locks.withLock(instance) {
+            let id = try await self.managedContainer(instance).id
+            self.state.apply(.restartRequested(instance: instance))
+            defer { self.state.apply(.operation(instance: instance, nil)) }
+            try await self.engineCall { try await self.engine.restartContainer(id, timeoutSeconds: self.stopTimeoutSeconds) }
+            return try await self.refresh(id)
+        }
+    }
+
     public func remove(_ instance: String) async throws {
         try await locks.withLock(instance) {
             let id = try await self.managedContainer(instance).id
@@ -118,6 +129,51 @@ public final class ToolManager: Sendable {
             self.state.apply(.forgotten(instance: instance))
             self.logger.info("tool removed", metadata: ["instance": "\(instance)", "container": "\(id.prefix(12))"])
         }
+    }
+
+    /// What removing a group did: the servers removed, and why any other could not be.
+    public struct GroupRemoval: Sendable, Equatable {
+        public var removed: [String] = []
+        public var errors: [String: String] = [:]
+    }
+
+    /// Removes every server of a group, found by its label in the engine (not in memory), then the
+    /// group's network. `force` kills them at once; otherwise each has `gracefulTimeoutSeconds` to
+    /// stop after SIGTERM. A group nothing carries the label of is `groupNotFound`.
+    public func removeGroup(_ groupID: String, force: Bool, gracefulTimeoutSeconds: Int) async throws -> GroupRemoval {
+        let members = try await engineCall { try await self.engine.listContainers(all: true, filters: ContainerLabels.groupFilter(groupID)) }
+        let network = try? await engine.inspectNetwork(ToolNetwork.groupNetworkName(groupID))
+        guard !members.isEmpty || network?.labels?[ContainerLabels.group] == groupID else { throw ToolError.groupNotFound(group: groupID) }
+        var removal = GroupRemoval()
+        for member in members {
+            let instance = member.labels?[ContainerLabels.instance] ?? member.names.first.map { String($0.drop { $0 == "/" }) } ?? member.id
+            do {
+                try await locks.withLock(instance) {
+                    self.state.apply(.operation(instance: instance, .removing))
+                    if !force, member.state == "running" {
+                        self.state.apply(.stopRequested(instance: instance))
+                        try? await self.engine.stopContainer(member.id, timeoutSeconds: gracefulTimeoutSeconds)
+                    }
+                    do {
+                        try await self.engine.removeContainer(member.id, force: true, volumes: true)
+                    } catch DockerEngineError.notFound {}
+                    self.state.apply(.forgotten(instance: instance))
+                }
+                removal.removed.append(instance)
+            } catch {
+                state.apply(.operation(instance: instance, nil, detail: "\(error)"))
+                removal.errors[instance] = "\(Self.toolError(error))"
+            }
+        }
+        if removal.errors.isEmpty, network != nil {
+            do {
+                try await ToolNetwork.removeGroup(engine, groupID: groupID)
+            } catch {
+                removal.errors["network"] = "cannot remove the network \(ToolNetwork.groupNetworkName(groupID)): \(Self.toolError(error))"
+            }
+        }
+        logger.info("group removed", metadata: ["group": "\(groupID)", "servers": "\(removal.removed.count)", "errors": "\(removal.errors.count)"])
+        return removal
     }
 
     /// Rebuilds the state from the engine: every labelled container, and nothing else.
@@ -153,7 +209,7 @@ public final class ToolManager: Sendable {
         do {
             let spec = try Self.resolved(spec, image: try await ensureImage(spec))
             // Each time (one inspect): a network someone removed by hand is back before the create.
-            try await ensureToolNetwork()
+            try await ensureNetwork(for: spec)
             state.apply(.operation(instance: spec.instanceName, .creating))
             let config = ContainerPlan.containerConfig(for: spec, secrets: secrets, dtmaVersion: dtmaVersion)
             let id: String
@@ -208,6 +264,23 @@ public final class ToolManager: Sendable {
         return spec
     }
 
+    /// Pulls the spec's image unless the engine has it (a group fetches a waiting server's image early).
+    public func ensureImagePresent(_ spec: ToolSpec) async throws {
+        _ = try await ensureImage(spec)
+    }
+
+    /// Whether the engine has the image; nil when it cannot be asked.
+    public func imagePresent(_ image: String) async -> Bool? {
+        do {
+            _ = try await engine.inspectImage(image)
+            return true
+        } catch DockerEngineError.notFound {
+            return false
+        } catch {
+            return nil
+        }
+    }
+
     /// The image, pulled first when the engine does not have it.
     private func ensureImage(_ spec: ToolSpec) async throws -> ImageInspect {
         do {
@@ -240,6 +313,13 @@ public final class ToolManager: Sendable {
     private func ensureToolNetwork() async throws {
         try await networkLock.withLock(ToolNetwork.name) {
             try await ToolNetwork.ensure(self.engine, logger: self.logger)
+        }
+    }
+
+    private func ensureNetwork(for spec: ToolSpec) async throws {
+        guard spec.sharesGroupNetwork == true, let group = spec.group else { return try await ensureToolNetwork() }
+        try await networkLock.withLock(spec.networkName) {
+            try await ToolNetwork.ensureGroup(self.engine, groupID: group, logger: self.logger)
         }
     }
 

@@ -22,6 +22,16 @@ public struct ToolSpec: Sendable, Equatable, Codable {
     /// The names of the control plane's secrets added to the environment (their values are never
     /// part of a spec); nil without any, so a spec without secrets hashes as it always has.
     public var secretNames: [String]? = nil
+    /// The `/mcp/groups` group the server belongs to (a label, so it outlives dtma); nil for `/tools` deploys.
+    public var group: String? = nil
+    /// True: the server runs on its group's own network, where the group's servers reach each other.
+    public var sharesGroupNetwork: Bool? = nil
+
+    /// The network the container joins: the isolating tools' network unless its group shares one.
+    public var networkName: String {
+        guard sharesGroupNetwork == true, let group else { return ToolNetwork.name }
+        return ToolNetwork.groupNetworkName(group)
+    }
 
     /// Identifies the spec: equal hashes mean a repeated deploy may adopt the running container.
     /// Holds no secret value (only `secretNames`): it is a label, readable by anyone who can list containers.
@@ -66,6 +76,8 @@ public struct ResourceLimits: Sendable, Equatable, Codable {
     public var pidsLimit: Int64
     /// The writable layer's cap (`resources.diskMB`); nil: none (the droplet's disk).
     public var diskBytes: Int64? = nil
+    /// The CPU weight a `resourceTemplate` gave; nil: the engine's default (1024).
+    public var cpuShares: Int64? = nil
 
     public static let defaults = ResourceLimits(memoryBytes: 512 << 20, nanoCPUs: 1_000_000_000, pidsLimit: 512)
 }

@@ -50,6 +50,8 @@ public struct HostConfig: Codable, Sendable, Equatable {
     public var memorySwap: Int64?
     /// CPU quota in units of 10⁻⁹ CPUs.
     public var nanoCPUs: Int64?
+    /// Relative CPU weight under contention (the engine's default is 1024).
+    public var cpuShares: Int64?
     public var pidsLimit: Int64?
     public var capAdd: [String]?
     public var capDrop: [String]?
@@ -67,7 +69,7 @@ public struct HostConfig: Codable, Sendable, Equatable {
     enum CodingKeys: String, CodingKey {
         case binds = "Binds", portBindings = "PortBindings", restartPolicy = "RestartPolicy"
         case networkMode = "NetworkMode", autoRemove = "AutoRemove", memory = "Memory", memorySwap = "MemorySwap"
-        case nanoCPUs = "NanoCpus", pidsLimit = "PidsLimit", capAdd = "CapAdd", capDrop = "CapDrop"
+        case nanoCPUs = "NanoCpus", cpuShares = "CpuShares", pidsLimit = "PidsLimit", capAdd = "CapAdd", capDrop = "CapDrop"
         case securityOpt = "SecurityOpt", readonlyRootfs = "ReadonlyRootfs", initProcess = "Init"
         case privileged = "Privileged", tmpfs = "Tmpfs", logConfig = "LogConfig", storageOpt = "StorageOpt"
     }

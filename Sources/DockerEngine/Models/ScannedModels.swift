@@ -139,6 +139,7 @@ extension HostConfig {
             case "Memory": memory = try value.integerIfPresent(Int64.self)
             case "MemorySwap": memorySwap = try value.integerIfPresent(Int64.self)
             case "NanoCpus": nanoCPUs = try value.integerIfPresent(Int64.self)
+            case "CpuShares": cpuShares = try value.integerIfPresent(Int64.self)
             case "PidsLimit": pidsLimit = try value.integerIfPresent(Int64.self)
             case "CapAdd": capAdd = try value.stringsIfPresent()
             case "CapDrop": capDrop = try value.stringsIfPresent()

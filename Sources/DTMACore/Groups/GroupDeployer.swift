@@ -1,0 +1,135 @@
+import DockerEngine
+
+/// Deploys a `GroupPlan`: every server at once up to `maxConcurrent`, except that a server named
+/// in `dependencyOrder` starts only once the one before it is healthy (its image is pulled
+/// meanwhile). A server whose dependency failed is not created. The answer says, per server,
+/// what happened; it is the truth, not the request's hopes.
+public struct GroupDeployer: Sendable {
+    public enum ServerResult: Sendable {
+        /// Deployed (or adopted) and healthy, or running when it has no probe.
+        case up(ToolManager.DeployOutcome)
+        case failed(String)
+    }
+
+    let manager: ToolManager
+    let state: StateModel
+    let clock: any LoopClock
+
+    public init(manager: ToolManager, state: StateModel, clock: any LoopClock = SystemLoopClock()) {
+        self.manager = manager
+        self.state = state
+        self.clock = clock
+    }
+
+    /// Instance → what became of it, for every server of the plan.
+    public func deploy(_ plan: GroupPlan) async -> [String: ServerResult] {
+        let slots = Slots(plan.maxConcurrent)
+        let verdicts = Verdicts()
+        return await withTaskGroup(of: (String, ServerResult).self) { group in
+            for spec in plan.servers {
+                group.addTask {
+                    let result = await deployOne(spec, after: plan.waitsFor[spec.instanceName], plan: plan, slots: slots, verdicts: verdicts)
+                    await verdicts.settle(spec.instanceName, up: result.isUp)
+                    return (spec.instanceName, result)
+                }
+            }
+            var results: [String: ServerResult] = [:]
+            for await (name, result) in group { results[name] = result }
+            return results
+        }
+    }
+
+    private func deployOne(_ spec: ToolSpec, after dependency: String?, plan: GroupPlan, slots: Slots, verdicts: Verdicts) async -> ServerResult {
+        if let dependency {
+            // Its image is fetched while it waits, so that its own start is quick once it may.
+            await slots.run { try? await manager.ensureImagePresent(spec) }
+            guard await verdicts.wait(dependency) else { return .failed("not deployed: \(dependency), which it depends on, did not come up") }
+        }
+        return await slots.run {
+            let outcome: ToolManager.DeployOutcome
+            do {
+                outcome = try await manager.deploy(spec)
+            } catch {
+                return .failed("\(error)")
+            }
+            if let failure = await waitUntilUp(spec.instanceName, timeout: plan.healthTimeout) { return .failed(failure) }
+            return .up(outcome)
+        }
+    }
+
+    /// Nil once the tool is up; otherwise why it is not (it crashed, its probe judged it
+    /// unhealthy, or it was still starting when `timeout` ran out).
+    func waitUntilUp(_ instance: String, timeout: Duration) async -> String? {
+        let changes = state.toolChanges()
+        return await withTaskGroup(of: String?.self) { group in
+            group.addTask {
+                for await names in changes where names.contains(instance) {
+                    guard let record = state.tool(instance) else { return "it was removed while starting" }
+                    switch record.statusOnToolbox {
+                    case .running: return nil
+                    case .errorRuntime: return Self.failure(record)
+                    default: continue
+                    }
+                }
+                return "cancelled"
+            }
+            group.addTask {
+                try? await clock.sleep(for: timeout)
+                let detail = state.tool(instance).map { "; it is \($0.statusOnToolbox.rawValue)" } ?? ""
+                return "not healthy within \(timeout.components.seconds) s\(detail)"
+            }
+            let first = await group.next() ?? nil
+            group.cancelAll()
+            return first
+        }
+    }
+
+    private static func failure(_ record: ToolRecord) -> String {
+        if let crash = record.crash { return "it exited with code \(crash.exitCode)\(crash.oomKilled ? " (out of memory)" : "")" }
+        if let error = record.health?.lastResult?.error { return "its MCP probe judged it unhealthy: \(error)" }
+        return "it is \(record.statusOnToolbox.rawValue)"
+    }
+}
+
+extension GroupDeployer.ServerResult {
+    var isUp: Bool {
+        if case .up = self { return true }
+        return false
+    }
+}
+
+/// At most `count` bodies run at once; the others wait their turn in order.
+private actor Slots {
+    private var free: Int
+    private var waiting: [CheckedContinuation<Void, Never>] = []
+
+    init(_ count: Int) { free = count }
+
+    func run<Result: Sendable>(_ body: @Sendable () async -> Result) async -> Result {
+        if free > 0 {
+            free -= 1
+        } else {
+            await withCheckedContinuation { waiting.append($0) }
+        }
+        defer {
+            if waiting.isEmpty { free += 1 } else { waiting.removeFirst().resume() }
+        }
+        return await body()
+    }
+}
+
+/// Whether each server came up, for those that wait on it.
+private actor Verdicts {
+    private var settled: [String: Bool] = [:]
+    private var waiters: [String: [CheckedContinuation<Bool, Never>]] = [:]
+
+    func settle(_ name: String, up: Bool) {
+        settled[name] = up
+        waiters.removeValue(forKey: name)?.forEach { $0.resume(returning: up) }
+    }
+
+    func wait(_ name: String) async -> Bool {
+        if let up = settled[name] { return up }
+        return await withCheckedContinuation { waiters[name, default: []].append($0) }
+    }
+}
