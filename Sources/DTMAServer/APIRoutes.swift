@@ -11,7 +11,7 @@ enum APIRoutes {
         /// The MCP gateway's endpoint for one hosted server.
         case gateway
         /// The control plane's second generation (`MCPRoutesAPI`).
-        case deployGroup, removeGroup, groupHealth, mcpStatus, restart, mcpLogs, validate, templates
+        case deployGroup, removeGroup, groupHealth, mcpStatus, restart, mcpLogs, validate, templates, refreshCredentials
     }
 
     struct Route {
@@ -48,6 +48,7 @@ enum APIRoutes {
         Route(method: .get, path: "/mcp/servers/{instance}/logs", endpoint: .mcpLogs),
         Route(method: .post, path: "/mcp/validate", endpoint: .validate),  // a dry run of the deploy validator
         Route(method: .get, path: "/mcp/templates", endpoint: .templates),
+        Route(method: .post, path: "/mcp/credentials/refresh/{instance}", endpoint: .refreshCredentials),  // recreates only on a changed value
     ]
 
     /// What an unknown `/mcp/…` path's 404 lists, as the original agent's did.
@@ -76,6 +77,7 @@ enum APIRoutes {
             case .mcpLogs: mcp.logs
             case .validate: mcp.validate
             case .templates: mcp.templates
+            case .refreshCredentials: mcp.refreshCredentials
             }
         }
         router.add(middleware: RequestMetricsMiddleware(metrics: api.metrics))

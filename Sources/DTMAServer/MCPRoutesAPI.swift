@@ -141,6 +141,28 @@ struct MCPRoutesAPI: Sendable {
         return Response.json(.ok, MCPEnvelope(message: "\(collected.lines.count) lines", data: data))
     }
 
+    /// Fetches the server's secrets again; recreates its container only when a value changed, and
+    /// says which (by name, never by value).
+    @Sendable func refreshCredentials(_ request: Request, context: DTMARequestContext) async throws -> Response {
+        let instance = try await api.instanceName(request, context: context)
+        let refresh = try await manager.refreshCredentials(instance)
+        struct Refreshed: Encodable {
+            var instanceName: String
+            var status: String
+            var recreated: Bool
+            var changedSecrets: [String]
+            /// The control plane has them and the container does not: a redeploy adds them.
+            var newSecrets: [String]
+        }
+        let data = Refreshed(
+            instanceName: instance, status: refresh.recreated ? "recreated" : "unchanged", recreated: refresh.recreated,
+            changedSecrets: refresh.changed, newSecrets: refresh.added)
+        let message = refresh.recreated
+            ? "\(instance) recreated: \(refresh.changed.count) secrets changed"
+            : "no secret of \(instance) changed; the container was kept"
+        return Response.json(.ok, MCPEnvelope(message: message, data: data))
+    }
+
     // MARK: Dry run and templates
 
     /// Each server through the deploy validator, and whether the engine has its image; nothing is created.

@@ -54,6 +54,41 @@ struct ControlPlaneIntegrationTests {
         }
     }
 
+    @Test("a credentials refresh keeps the container when no value changed, and recreates it, same settings, when one did")
+    func credentialsRefresh() async throws {
+        let fixture = try ControlPlaneFixture()
+        defer { fixture.stop() }
+        let secret = "first-\(UUID().uuidString)"
+        try fixture.setSecrets(["API_TOKEN": secret])
+        let logs = LogCapture()
+        try await withLiveDTMA(environment: Self.environment(fixture), logs: logs) { dtma, tag in
+            let name = "refresh-\(tag)"
+            let deployed = try await dtma.call("POST", "/tools", json: contractDeploy(name: name, tag: tag, env: ["MODE=x"], script: "echo started; sleep 600"))
+            let firstID = try #require(deployed.data["container_id"] as? String)
+            let before = try await dtma.engine.inspectContainer(firstID)
+
+            let unchanged = try await dtma.call("POST", "/mcp/credentials/refresh/\(name)")
+            #expect(unchanged.status == 200 && unchanged.data["recreated"] as? Bool == false)
+            #expect(try await dtma.engine.inspectContainer(name).id == firstID, "kept")
+
+            try fixture.setSecrets(["API_TOKEN": "rotated-\(secret)", "NEW_ONE": "n"])
+            let changed = try await dtma.call("POST", "/mcp/credentials/refresh/\(name)")
+            #expect(changed.status == 200 && changed.data["status"] as? String == "recreated")
+            #expect(changed.data["changedSecrets"] as? [String] == ["API_TOKEN"] && changed.data["newSecrets"] as? [String] == ["NEW_ONE"])
+            let after = try await dtma.engine.inspectContainer(name)
+            #expect(after.id != firstID && after.state.running)
+            await #expect(throws: DockerEngineError.self) { try await dtma.engine.inspectContainer(firstID) }
+            #expect(after.config.env?.contains("API_TOKEN=rotated-\(secret)") == true && after.config.env?.contains("MODE=x") == true)
+            #expect(after.config.labels == before.config.labels, "the same tool: labels and spec hash kept")
+            #expect(after.config.cmd == before.config.cmd && after.hostConfig == before.hostConfig, "the same settings")
+            #expect(try await eventually { dtma.state.tool(name)?.containerID == after.id })
+            for text in [unchanged.body, changed.body].map({ String(decoding: $0, as: UTF8.self) }) + logs.all {
+                #expect(!text.contains(secret))
+            }
+            #expect(try await dtma.call("POST", "/mcp/credentials/refresh/nobody").status == 404)
+        }
+    }
+
     @Test("a failed secret fetch fails the deploy with a clear error and creates nothing")
     func secretsUnavailable() async throws {
         let fixture = try ControlPlaneFixture()

@@ -76,6 +76,8 @@ struct MCPRoutesTests {
             #expect(Int(second.headers["Retry-After"] ?? "") ?? 0 > 0)
             #expect(engine.restartRequests(id) == 1)
             #expect(try await dtma.call("POST", "/mcp/servers/nobody/restart").status == 404)
+            let refresh = try await dtma.call("POST", "/mcp/credentials/refresh/restarted")
+            #expect(refresh.code == "secrets_unavailable" && (refresh.json["error"] as? String)?.contains("no control plane") == true)
         }
     }
 

@@ -51,18 +51,22 @@ public final class ToolManager: Sendable {
     /// The control plane's secrets for this tool (they win over the request's environment), by
     /// name. A failed fetch fails the deploy before anything is created.
     private func secretValues(for spec: ToolSpec) async throws -> [String: String] {
+        try await secretValues(toolID: spec.accountToolInstanceId, instance: spec.instanceName)
+    }
+
+    private func secretValues(toolID: String, instance: String) async throws -> [String: String] {
         guard let secrets else { return [:] }
         let fetched: [String: String?]
         do {
-            fetched = try await secrets(spec.accountToolInstanceId)
+            fetched = try await secrets(toolID)
         } catch {
-            throw ToolError.secretsUnavailable(instance: spec.instanceName, reason: "\(error)")
+            throw ToolError.secretsUnavailable(instance: instance, reason: "\(error)")
         }
         var values: [String: String] = [:]
         for (name, value) in fetched {
             guard let value else { continue }
             guard NameRules.isEnvironmentName(Substring(name)), !value.utf8.contains(0) else {
-                logger.warning("skipping a secret whose name is not an environment variable name", metadata: ["instance": "\(spec.instanceName)"])
+                logger.warning("skipping a secret whose name is not an environment variable name", metadata: ["instance": "\(instance)"])
                 continue
             }
             values[name] = value
@@ -131,6 +135,83 @@ public final class ToolManager: Sendable {
         }
     }
 
+    /// What refreshing a tool's secrets did (names only: values are never shown).
+    public struct CredentialsRefresh: Sendable, Equatable {
+        /// Secrets whose value changed: the container was recreated with the new values.
+        public var changed: [String] = []
+        /// Secrets the control plane has that the container never had: a redeploy adds them
+        /// (they are part of the spec, as names).
+        public var added: [String] = []
+        public var recreated: Bool { !changed.isEmpty }
+    }
+
+    /// Fetches the tool's secrets again (`POST /mcp/credentials/refresh/{name}`) and recreates its
+    /// container, with the same settings, only when a value changed. Should the new container not
+    /// start, the old settings are put back, and the failure is reported.
+    public func refreshCredentials(_ instance: String) async throws -> CredentialsRefresh {
+        guard secrets != nil else { throw ToolError.secretsUnavailable(instance: instance, reason: "dtma has no control plane configured") }
+        return try await locks.withLock(instance) {
+            let container = try await self.managedContainer(instance)
+            let toolID = ContainerLabels.identity(container.config.labels)?.accountToolInstanceId ?? ""
+            let fetched = try await self.secretValues(toolID: toolID, instance: instance)
+            var current: [String: String] = [:]
+            for entry in container.config.env ?? [] {
+                guard let equals = entry.firstIndex(of: "=") else { continue }
+                current[String(entry[..<equals])] = String(entry[entry.index(after: equals)...])
+            }
+            var refresh = CredentialsRefresh()
+            refresh.changed = fetched.filter { current[$0.key] != nil && current[$0.key] != $0.value }.keys.sorted()
+            refresh.added = fetched.keys.filter { current[$0] == nil }.sorted()
+            guard refresh.recreated else { return refresh }
+            let env = (container.config.env ?? []).map { entry in
+                guard let equals = entry.firstIndex(of: "="), let value = fetched[String(entry[..<equals])] else { return entry }
+                return "\(entry[..<equals])=\(value)"
+            }
+            try await self.recreate(container, env: env)
+            self.logger.info("recreated with refreshed secrets", metadata: ["instance": "\(instance)", "secrets": "\(refresh.changed.joined(separator: ","))"])
+            return refresh
+        }
+    }
+
+    /// Replaces the container by one with the same settings and `env`; on a failure to create or
+    /// start it, by one with its old environment again.
+    private func recreate(_ old: ContainerInspect, env: [String]) async throws {
+        func config(_ env: [String]?) -> ContainerConfig {
+            var config = ContainerConfig(image: old.config.image ?? old.image)
+            config.env = env
+            config.cmd = old.config.cmd
+            config.entrypoint = old.config.entrypoint
+            config.workingDir = old.config.workingDir.flatMap { $0.isEmpty ? nil : $0 }
+            config.user = old.config.user.flatMap { $0.isEmpty ? nil : $0 }
+            config.labels = old.config.labels
+            config.exposedPorts = old.config.exposedPorts
+            config.openStdin = old.config.openStdin
+            config.stdinOnce = old.config.stdinOnce
+            config.attachStdin = old.config.attachStdin
+            config.hostConfig = old.hostConfig
+            return config
+        }
+        let name = String(old.name.drop { $0 == "/" })
+        state.apply(.operation(instance: name, .creating, detail: "recreating with refreshed secrets"))
+        defer { state.apply(.operation(instance: name, nil)) }
+        try await engineCall { try await self.engine.removeContainer(old.id, force: true, volumes: false) }
+        do {
+            let id = try await engine.createContainer(name: name, config: config(env)).id
+            do {
+                try await engine.startContainer(id)
+            } catch {
+                try? await engine.removeContainer(id, force: true, volumes: true)
+                throw error
+            }
+            _ = try await refresh(id)
+        } catch {
+            let id = try await engineCall { try await self.engine.createContainer(name: name, config: config(old.config.env)).id }
+            _ = try? await engine.startContainer(id)
+            _ = try? await refresh(id)
+            throw Self.toolError(error)
+        }
+    }
+
     /// What removing a group did: the servers removed, and why any other could not be.
     public struct GroupRemoval: Sendable, Equatable {
         public var removed: [String] = []
@@ -152,7 +233,7 @@ public final class ToolManager: Sendable {
                     self.state.apply(.operation(instance: instance, .removing))
                     if !force, member.state == "running" {
                         self.state.apply(.stopRequested(instance: instance))
-                        try? await self.engine.stopContainer(member.id, timeoutSeconds: gracefulTimeoutSeconds)
+                        _ = try? await self.engine.stopContainer(member.id, timeoutSeconds: gracefulTimeoutSeconds)
                     }
                     do {
                         try await self.engine.removeContainer(member.id, force: true, volumes: true)

@@ -27,9 +27,17 @@ public struct ContainerInspect: Codable, Sendable, Equatable {
         public var cmd: [String]?
         public var tty: Bool?
         public var openStdin: Bool?
+        public var stdinOnce: Bool?
+        public var attachStdin: Bool?
+        public var entrypoint: [String]?
+        public var workingDir: String?
+        public var user: String?
+        public var exposedPorts: [String: EmptyObject]?
 
         enum CodingKeys: String, CodingKey {
             case image = "Image", labels = "Labels", env = "Env", cmd = "Cmd", tty = "Tty", openStdin = "OpenStdin"
+            case stdinOnce = "StdinOnce", attachStdin = "AttachStdin", entrypoint = "Entrypoint", workingDir = "WorkingDir"
+            case user = "User", exposedPorts = "ExposedPorts"
         }
     }
 

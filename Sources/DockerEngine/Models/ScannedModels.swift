@@ -65,6 +65,15 @@ extension ContainerInspect.Config {
             case "Cmd": cmd = try value.stringsIfPresent()
             case "Tty": tty = try value.boolIfPresent()
             case "OpenStdin": openStdin = try value.boolIfPresent()
+            case "StdinOnce": stdinOnce = try value.boolIfPresent()
+            case "AttachStdin": attachStdin = try value.boolIfPresent()
+            case "Entrypoint": entrypoint = try value.stringsIfPresent()
+            case "WorkingDir": workingDir = try value.stringIfPresent()
+            case "User": user = try value.stringIfPresent()
+            case "ExposedPorts": exposedPorts = try value.mapIfPresent { scanner in
+                try scanner.skipValue()
+                return EmptyObject()
+            }
             default: try value.skipValue()
             }
         }
