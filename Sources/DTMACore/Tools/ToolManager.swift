@@ -97,21 +97,20 @@ public final class ToolManager: Sendable {
     /// Restarts the tool's container (the probe action `restart`); its health starts over.
     /// `expectedContainerID` guards against restarting a container that was replaced meanwhile.
     func restart(_ instance: String, expectedContainerID: String) async throws {
-        try await locks.withLock(instance) {
-            let id = try await self.managedContainer(instance).id
-            guard id == expectedContainerID else { return }
-            self.state.apply(.recoveryRestartBegan(instance: instance))
-            defer { self.state.apply(.operation(instance: instance, nil)) }
-            try await self.engineCall { try await self.engine.restartContainer(id, timeoutSeconds: self.stopTimeoutSeconds) }
-            _ = try await self.refresh(id)
-        }
+        _ = try await restart(instance, as: .recoveryRestartBegan(instance: instance), expecting: expectedContainerID)
     }
 
     /// Restarts a tool on request (`POST /mcp/servers/{name}/restart`); its health starts over.
-    public func restart(_ instance: String) async throws -> ContainerInspect {
+    public func restart(_ instance: String) async throws -> ContainerInspect? {
+        try await restart(instance, as: .restartRequested(instance: instance), expecting: nil)
+    }
+
+    /// Nil when the container is not the one `expecting` names.
+    private func restart(_ instance: String, as change: StateChange, expecting: String?) async throws -> ContainerInspect? {
         try await locks.withLock(instance) {
             let id = try await self.managedContainer(instance).id
-            self.state.apply(.restartRequested(instance: instance))
+            guard expecting == nil || id == expecting else { return nil }
+            self.state.apply(change)
             defer { self.state.apply(.operation(instance: instance, nil)) }
             try await self.engineCall { try await self.engine.restartContainer(id, timeoutSeconds: self.stopTimeoutSeconds) }
             return try await self.refresh(id)
