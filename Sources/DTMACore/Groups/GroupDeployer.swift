@@ -67,7 +67,8 @@ public struct GroupDeployer: Sendable {
                     guard let record = state.tool(instance) else { return "it was removed while starting" }
                     switch record.statusOnToolbox {
                     case .running: return nil
-                    case .errorRuntime: return Self.failure(record)
+                    // Stopped: it exited by itself, with code 0 (a stdio server whose stdin closed).
+                    case .errorRuntime, .stopped: return Self.failure(record)
                     default: continue
                     }
                 }
@@ -87,6 +88,7 @@ public struct GroupDeployer: Sendable {
     private static func failure(_ record: ToolRecord) -> String {
         if let crash = record.crash { return "it exited with code \(crash.exitCode)\(crash.oomKilled ? " (out of memory)" : "")" }
         if let error = record.health?.lastResult?.error { return "its MCP probe judged it unhealthy: \(error)" }
+        if let state = record.containerState, !state.running { return "it exited with code \(state.exitCode)" }
         return "it is \(record.statusOnToolbox.rawValue)"
     }
 }
