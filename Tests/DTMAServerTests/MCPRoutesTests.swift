@@ -30,6 +30,8 @@ struct MCPRoutesTests {
             let groups = try #require(status.data["groups"] as? [[String: Any]])
             #expect(groups.map { $0["groupId"] as? String } == ["agent-42-mcp"] && groups.first?["state"] as? String == "healthy")
             #expect(try await dtma.call("GET", "/mcp/status", authorization: "").status == 401, "the original's /mcp/status was open to anyone")
+            let tools = try await dtma.call("GET", "/status").json["tool_instances"] as? [[String: Any]] ?? []
+            #expect(tools.first?["group_id"] as? String == "agent-42-mcp", "/status (and heartbeats' runtime_details) name the group")
 
             let health = try await dtma.call("GET", "/mcp/health/agent-42-mcp")
             #expect(health.status == 200 && health.data["state"] as? String == "healthy")

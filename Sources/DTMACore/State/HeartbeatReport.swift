@@ -23,6 +23,8 @@ public enum HeartbeatReport {
         public var disk: Disk?
         /// The gateway's path for the tool's server (`ToolRoute.gatewayPath`).
         public var mcpEndpointPath: String?
+        /// The `/mcp/groups` group it was deployed in.
+        public var groupID: String?
 
         /// The tool's own writable layer: what it wrote, and its cap when it has one.
         public struct Disk: Codable, Sendable {
@@ -34,7 +36,7 @@ public enum HeartbeatReport {
         enum CodingKeys: String, CodingKey {
             case containerID = "container_id", image, state, ports, uptimeSeconds = "uptime_seconds"
             case restartCount = "restart_count", exitCode = "exit_code", operation, detail, health, disk
-            case mcpEndpointPath = "mcp_endpoint_path"
+            case mcpEndpointPath = "mcp_endpoint_path", groupID = "group_id"
         }
 
         public init(_ tool: ToolRecord, now: Date) {
@@ -49,6 +51,7 @@ public enum HeartbeatReport {
             detail = tool.detail
             health = HealthReport(tool)
             mcpEndpointPath = ToolRoute.gatewayPath(tool.instanceName, probe: tool.probe)
+            groupID = tool.group
             if tool.writableLayerBytes != nil || tool.diskLimitBytes != nil {
                 disk = Disk(writableLayerBytes: tool.writableLayerBytes, limitBytes: tool.diskLimitBytes)
             }
