@@ -69,6 +69,7 @@ struct APIError: Error, Sendable {
         case .secretsUnavailable: return APIError(status: .badGateway, code: "secrets_unavailable", message: message)
         case .diskLimitUnsupported: return APIError(status: .badRequest, code: "not_supported", message: message, field: "resources.diskMB")
         case .toolNetworkUnsafe: return APIError(status: .serviceUnavailable, code: "tool_network_unsafe", message: message)
+        case .noControlPlane: return APIError(status: .conflict, code: "no_control_plane", message: message)
         case .groupNotFound: return APIError(status: .notFound, code: "no_such_group", message: message)
         case .restartCoolingDown(_, let seconds):
             return APIError(status: .tooManyRequests, code: "restart_cooling_down", message: message, headers: [.retryAfter: "\(seconds)"])

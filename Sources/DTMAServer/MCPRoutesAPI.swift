@@ -16,7 +16,7 @@ struct MCPRoutesAPI: Sendable {
     // MARK: Groups
 
     /// 201 when every server is up; 200 with `success: false` and per-server errors when some are;
-    /// 500 (`group_failed`) when none is. Nothing is created when any server fails validation.
+    /// 502 (`group_failed`: what it needed — images, the servers — failed it) when none is. Nothing is created when any server fails validation.
     @Sendable func deployGroup(_ request: Request, context: DTMARequestContext) async throws -> Response {
         let body = try await request.body.collect(upTo: context.maxUploadSize)
         let plan = try GroupRequest.decode(Array(buffer: body)).validated(reservedHostPorts: [api.config.listenPort])
@@ -44,7 +44,7 @@ struct MCPRoutesAPI: Sendable {
         if errors.isEmpty { return Response.json(.created, MCPEnvelope(message: summary, data: data)) }
         if deployed.isEmpty {
             return Response.json(
-                .internalServerError, MCPEnvelope(success: false, message: summary, data: data, error: "no server of the group came up", code: "group_failed"))
+                .badGateway, MCPEnvelope(success: false, message: summary, data: data, error: "no server of the group came up", code: "group_failed"))
         }
         return Response.json(.ok, MCPEnvelope(success: false, message: summary, data: data, error: "some servers did not come up", code: "group_degraded"))
     }

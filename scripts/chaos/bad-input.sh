@@ -59,7 +59,8 @@ for block in blocks:
         checks = re.findall(r"^- (.+)$", case, re.M)
         if not checks:
             continue
-        pull_failure = re.search(r"^\[502\]", case, re.M) and "image_pull_failed" in case
+        # A group of such deploys says so per server, under 502 group_failed.
+        pull_failure = re.search(r"^\[502\]", case, re.M) and ("image_pull_failed" in case or "group_failed" in case and "cannot pull" in case)
         if pull_failure and all("Server error" in c for c in checks):
             pulls += 1
             continue

@@ -21,6 +21,8 @@ public enum ToolError: Error, Sendable, Equatable, CustomStringConvertible {
     case groupNotFound(group: String)
     /// A restart asked for within the cool-down after the previous one.
     case restartCoolingDown(instance: String, retryAfterSeconds: Int)
+    /// Secrets were asked for and dtma has no control plane to fetch them from.
+    case noControlPlane
     case engine(DockerEngineError)
 
     public var description: String {
@@ -41,6 +43,7 @@ public enum ToolError: Error, Sendable, Equatable, CustomStringConvertible {
         case .groupNotFound(let group): "no group named '\(group)' is deployed here"
         case .restartCoolingDown(let instance, let seconds):
             "'\(instance)' was restarted moments ago; it may be restarted again in \(seconds) s"
+        case .noControlPlane: "dtma has no control plane configured (AGENTOPIA_API_BASE_URL), so it has no secrets to fetch"
         case .engine(let error): "\(error)"
         }
     }

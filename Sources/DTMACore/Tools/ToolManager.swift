@@ -148,7 +148,7 @@ public final class ToolManager: Sendable {
     /// container, with the same settings, only when a value changed. Should the new container not
     /// start, the old settings are put back, and the failure is reported.
     public func refreshCredentials(_ instance: String) async throws -> CredentialsRefresh {
-        guard secrets != nil else { throw ToolError.secretsUnavailable(instance: instance, reason: "dtma has no control plane configured") }
+        guard secrets != nil else { throw ToolError.noControlPlane }
         return try await locks.withLock(instance) {
             let container = try await self.managedContainer(instance)
             let toolID = ContainerLabels.identity(container.config.labels)?.accountToolInstanceId ?? ""
