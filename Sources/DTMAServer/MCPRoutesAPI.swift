@@ -16,7 +16,8 @@ struct MCPRoutesAPI: Sendable {
     // MARK: Groups
 
     /// 201 when every server is up; 200 with `success: false` and per-server errors when some are;
-    /// 502 (`group_failed`: what it needed — images, the servers — failed it) when none is. Nothing is created when any server fails validation.
+    /// 502 (`group_failed`: what it needed, images or the servers, failed it) when none is.
+    /// Nothing is created when any server fails validation.
     @Sendable func deployGroup(_ request: Request, context: DTMARequestContext) async throws -> Response {
         let body = try await request.body.collect(upTo: context.maxUploadSize)
         let plan = try GroupRequest.decode(Array(buffer: body)).validated(reservedHostPorts: [api.config.listenPort])
@@ -117,7 +118,7 @@ struct MCPRoutesAPI: Sendable {
         return Response.json(.ok, MCPEnvelope(message: "\(instance) restarted", data: view))
     }
 
-    /// The real logs (both streams), newest `tail` lines, as one text and as lines.
+    /// The real logs (both streams), the newest `tail` lines, as one text.
     @Sendable func logs(_ request: Request, context: DTMARequestContext) async throws -> Response {
         let instance = try await api.instanceName(request, context: context)
         var query = try ToolAPI.logQuery(request.uri.queryParameters)
@@ -126,8 +127,7 @@ struct MCPRoutesAPI: Sendable {
         }
         query.timestamps = false
         guard let slot = api.logStreams.slot() else { throw APIError.tooManyStreams("log", limit: api.logStreams.limit) }
-        let collected = try await ToolLogTail.collect(try await manager.logs(instance, query: query), budgetBytes: api.streamBounds.bufferBytes)
-        withExtendedLifetime(slot) {}
+        let collected = try await api.collectedLogs(try await manager.logs(instance, query: query), holding: slot)
         struct Logs: Encodable {
             var instanceName: String
             var logs: String

@@ -16,8 +16,7 @@ extension ToolAPI {
         guard let slot = logStreams.slot() else { throw APIError.tooManyStreams("log", limit: logStreams.limit) }
         let lines = try await manager.logs(instance, query: query)
         guard query.follow else {
-            let collected = try await ToolLogTail.collect(lines, budgetBytes: streamBounds.bufferBytes)
-            withExtendedLifetime(slot) {}
+            let collected = try await collectedLogs(lines, holding: slot)
             struct Logs: Encodable {
                 var instanceName: String
                 var lines: [ToolLogLine]
@@ -50,6 +49,12 @@ extension ToolAPI {
                 withExtendedLifetime(slot) {}
                 try await writer.finish(nil)
             })
+    }
+
+    /// The newest lines that fit one stream's buffer; the log-stream slot is held until they are read.
+    func collectedLogs(_ lines: ToolLogStream, holding slot: BoundedCount.Slot) async throws -> ToolLogTail {
+        defer { withExtendedLifetime(slot) {} }
+        return try await ToolLogTail.collect(lines, budgetBytes: streamBounds.bufferBytes)
     }
 
     static func logQuery(_ parameters: Parameters) throws -> ToolLogQuery {
