@@ -122,6 +122,7 @@ let package = Package(
                 "DTMACore",
                 "DockerEngine",
                 "HTTP1",
+                "JSONScanning",
                 "MCPGateway",
                 "MCPStdio",
                 .product(name: "Logging", package: "swift-log"),
@@ -175,7 +176,7 @@ let package = Package(
             name: "ProbeBench",
             dependencies: ["DTMACore", "DockerEngine", "HTTP1Client", "MCPProbe", "MCPStdio"]
         ),
-        .testTarget(name: "DTMACoreTests", dependencies: ["DTMACore", "MCPProbe", "DTMATestSupport"]),
+        .testTarget(name: "DTMACoreTests", dependencies: ["DTMACore", "JSONScanning", "MCPProbe", "MCPStdio", "DTMATestSupport"]),
         .testTarget(name: "MCPProbeTests", dependencies: ["MCPProbe", "JSONScanning", "DTMATestSupport"]),
         .testTarget(name: "MCPGatewayTests", dependencies: ["MCPGateway", "MCPStdio", "DTMATestSupport"]),
         .testTarget(name: "SystemdTests", dependencies: ["Systemd", "DTMATestSupport"]),
@@ -191,7 +192,7 @@ let package = Package(
         .testTarget(
             name: "DTMAServerTests",
             dependencies: [
-                "DTMAServer", "DTMARuntime", "DTMACore", "HTTP1Client", "DTMATestSupport",
+                "DTMAServer", "DTMARuntime", "DTMACore", "HTTP1Client", "JSONScanning", "MCPProbe", "DTMATestSupport",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOEmbedded", package: "swift-nio"),

@@ -11,7 +11,7 @@ enum APIRoutes {
         /// The MCP gateway's endpoint for one hosted server.
         case gateway
         /// The control plane's second generation (`MCPRoutesAPI`).
-        case deployGroup, removeGroup, groupHealth, mcpStatus, restart, mcpLogs, validate, templates, refreshCredentials
+        case deployGroup, removeGroup, groupHealth, mcpStatus, restart, mcpLogs, mcpTools, validate, templates, refreshCredentials
     }
 
     struct Route {
@@ -46,6 +46,7 @@ enum APIRoutes {
         Route(method: .get, path: "/mcp/status", endpoint: .mcpStatus),
         Route(method: .post, path: "/mcp/servers/{instance}/restart", endpoint: .restart),  // 429 in the cool-down
         Route(method: .get, path: "/mcp/servers/{instance}/logs", endpoint: .mcpLogs),
+        Route(method: .get, path: "/mcp/servers/{instance}/tools", endpoint: .mcpTools),  // the tool cache's rows
         Route(method: .post, path: "/mcp/validate", endpoint: .validate),  // a dry run of the deploy validator
         Route(method: .get, path: "/mcp/templates", endpoint: .templates),
         Route(method: .post, path: "/mcp/credentials/refresh/{instance}", endpoint: .refreshCredentials),  // recreates only on a changed value
@@ -75,6 +76,7 @@ enum APIRoutes {
             case .mcpStatus: mcp.status
             case .restart: mcp.restart
             case .mcpLogs: mcp.logs
+            case .mcpTools: mcp.tools
             case .validate: mcp.validate
             case .templates: mcp.templates
             case .refreshCredentials: mcp.refreshCredentials

@@ -1,6 +1,7 @@
 import DTMACore
 import FoundationEssentials
 import Hummingbird
+import JSONScanning
 
 /// The control plane's second generation (`mcp-server-manager`): groups of MCP servers, their
 /// status and health, restarts, logs, a dry run and the resource templates, in the shapes of the
@@ -116,6 +117,34 @@ struct MCPRoutesAPI: Sendable {
         _ = try await manager.restart(instance)
         let view = state.tool(instance).map(ServerView.init)
         return Response.json(.ok, MCPEnvelope(message: "\(instance) restarted", data: view))
+    }
+
+    /// The tools with their schemas as the last listing found them (`mcp_tools_cache`: name,
+    /// schema, schema hash); 409 until a probe has listed them.
+    @Sendable func tools(_ request: Request, context: DTMARequestContext) async throws -> Response {
+        let instance = try await api.instanceName(request, context: context)
+        guard let tool = state.tool(instance) else { throw ToolError.notManaged(instance: instance) }
+        guard let inventory = tool.health?.inventory else {
+            let why = tool.probe.map { $0.transport == .none } ?? true ? "it is not probed" : "no probe has listed them yet (health: \(tool.healthState?.rawValue ?? "unknown"))"
+            throw APIError(status: .conflict, code: "tools_not_listed", message: "the tools of \(instance) are not known: \(why)")
+        }
+        struct Tool: Encodable {
+            var name: String
+            var schema: JSONValue
+            var schemaHash: String
+        }
+        struct Tools: Encodable {
+            var instanceName: String
+            var toolsHash: String
+            var listedAt: String
+            var capabilities: JSONValue?
+            var tools: [Tool]
+        }
+        let data = Tools(
+            instanceName: instance, toolsHash: inventory.toolsHash, listedAt: inventory.listedAt.formatted(.iso8601),
+            capabilities: inventory.capabilities,
+            tools: inventory.tools.map { Tool(name: $0.definition.name, schema: $0.definition.definition, schemaHash: $0.schemaHash) })
+        return Response.json(.ok, MCPEnvelope(message: "\(inventory.tools.count) tools", data: data))
     }
 
     /// The real logs (both streams), the newest `tail` lines, as one text.
@@ -245,6 +274,15 @@ struct ServerView: Encodable {
     var mcpEndpointPath: String?
     var restartCount: Int
     var detail: String?
+    /// What the probes learned: era, protocol version, server, capabilities, tools (names and hash).
+    var era: String?
+    var protocolVersion: String?
+    var serverName: String?
+    var serverVersion: String?
+    var capabilities: JSONValue?
+    var toolCount: Int?
+    var toolNames: [String]?
+    var toolsHash: String?
 
     init(_ record: ToolRecord) {
         instanceName = record.instanceName
@@ -258,6 +296,16 @@ struct ServerView: Encodable {
         mcpEndpointPath = ToolRoute.gatewayPath(record.instanceName, probe: record.probe)
         restartCount = record.restartCount
         detail = record.detail
+        let result = record.health?.lastResult
+        era = result?.era?.rawValue
+        protocolVersion = result?.protocolVersion
+        serverName = result?.serverName
+        serverVersion = result?.serverVersion
+        let inventory = record.health?.inventory
+        capabilities = inventory?.capabilities
+        toolCount = inventory?.tools.count
+        toolNames = inventory?.toolNames
+        toolsHash = inventory?.toolsHash
     }
 }
 

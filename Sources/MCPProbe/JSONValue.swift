@@ -54,8 +54,8 @@ extension JSONRPCMessage.RPCError {
     }
 }
 
-/// Every result field a probe reads, whatever the method; the rest (tool schemas, mostly) is
-/// skipped, never built.
+/// Every result field a probe reads, whatever the method; the rest is skipped, never built. Tool
+/// definitions are built only when the tools are listed (every few probes).
 struct MCPResult: Sendable {
     struct Implementation: Sendable {
         var name: String?
@@ -64,12 +64,15 @@ struct MCPResult: Sendable {
 
     var protocolVersion: String?
     var supportedVersions: [String]?
+    var capabilities: JSONValue?
     /// `capabilities.tools` is there (any object): the server has tools.
-    var hasTools = false
+    var hasTools: Bool {
+        if case .object(let members) = capabilities { members["tools"] != nil } else { false }
+    }
     var serverInfo: Implementation?
     /// `_meta["io.modelcontextprotocol/serverInfo"]`, where the 2026-07-28 era puts it.
     var metaServerInfo: Implementation?
-    var tools: [Implementation]?
+    var tools: [MCPToolDefinition]?
     var nextCursor: String?
 
     init() {}
@@ -82,19 +85,15 @@ struct MCPResult: Sendable {
                 var versions: [String] = []
                 try scanner.elements { if let version = try $0.stringIfPresent() { versions.append(version) } }
                 supportedVersions = versions
-            case "capabilities":
-                try scanner.members { key, scanner in
-                    if key == "tools" { hasTools = true }
-                    try scanner.skipValue()
-                }
+            case "capabilities": capabilities = try scanner.value()
             case "serverInfo": serverInfo = try Implementation(&scanner)
             case "_meta":
                 try scanner.members { key, scanner in
                     if key == "io.modelcontextprotocol/serverInfo" { metaServerInfo = try Implementation(&scanner) } else { try scanner.skipValue() }
                 }
             case "tools":
-                var tools: [Implementation] = []
-                try scanner.elements { tools.append(try Implementation(&$0)) }
+                var tools: [MCPToolDefinition] = []
+                try scanner.elements { if let tool = MCPToolDefinition(try $0.value()) { tools.append(tool) } }
                 self.tools = tools
             case "nextCursor": nextCursor = try scanner.stringIfPresent()
             default: try scanner.skipValue()
@@ -107,7 +106,8 @@ struct MCPResult: Sendable {
         let server = metaServerInfo ?? serverInfo
         return MCPProbeResult(
             verdict: .healthy, latencyMilliseconds: 0, era: .modern,
-            protocolVersion: supportedVersions?.max() ?? MCPProtocol.modernVersion, serverName: server?.name, serverVersion: server?.version)
+            protocolVersion: supportedVersions?.max() ?? MCPProtocol.modernVersion, serverName: server?.name, serverVersion: server?.version,
+            capabilities: capabilities)
     }
 }
 
@@ -164,7 +164,8 @@ extension JSONValue {
                 value.write(into: &bytes)
             }
             bytes.append(UInt8(ascii: "]"))
-        case .object(let members): Self.writeObject(members.map { ($0.key, $0.value) }, into: &bytes)
+        // Keys in order: the same value is always the same bytes (a tool's schema hash depends on it).
+        case .object(let members): Self.writeObject(members.sorted { $0.key < $1.key }.map { ($0.key, $0.value) }, into: &bytes)
         }
     }
 

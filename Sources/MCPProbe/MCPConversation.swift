@@ -24,6 +24,7 @@ enum MCPHandshake {
         var protocolVersion: String
         var serverName: String?
         var serverVersion: String?
+        var capabilities: JSONValue?
         var hasTools: Bool
 
         init(initializeResult result: MCPResult?) throws {
@@ -33,6 +34,7 @@ enum MCPHandshake {
             protocolVersion = version
             serverName = result.serverInfo?.name
             serverVersion = result.serverInfo?.version
+            capabilities = result.capabilities
             hasTools = result.hasTools
         }
     }
@@ -54,16 +56,16 @@ enum MCPHandshake {
         guard ping.result != nil else { throw MCPProbeFailure.server("ping failed: \(ping.error?.message ?? "no result")") }
         let outcome = MCPProbeResult(
             verdict: .healthy, latencyMilliseconds: 0, era: .legacy, protocolVersion: session.protocolVersion,
-            serverName: session.serverName, serverVersion: session.serverVersion)
+            serverName: session.serverName, serverVersion: session.serverVersion, capabilities: session.capabilities)
         guard listingTools, session.hasTools else { return outcome }
         return try await withTools(outcome, firstID: firstID + 1, params: .object([:])) { try await conversation.call($0) }
     }
 
-    /// `outcome` with the server's tool names: `tools/list`, following `nextCursor` for at most 20 pages.
+    /// `outcome` with the server's tools: `tools/list`, following `nextCursor` for at most 20 pages.
     static func withTools(
         _ outcome: MCPProbeResult, firstID: Int, params: JSONValue, call: (JSONRPCRequest) async throws -> JSONRPCMessage?
     ) async throws -> MCPProbeResult {
-        var names: [String] = []
+        var tools: [MCPToolDefinition] = []
         var cursor: String?
         for page in 0..<20 {
             var pageParams = params
@@ -75,12 +77,12 @@ enum MCPHandshake {
             guard let result = reply?.result else {
                 throw MCPProbeFailure.server("tools/list failed: \(reply?.error?.message ?? "no result")")
             }
-            names += result.tools?.compactMap(\.name) ?? []
+            tools += result.tools ?? []
             cursor = result.nextCursor
             if cursor == nil { break }
         }
         var outcome = outcome
-        outcome.toolNames = names
+        outcome.tools = tools
         return outcome
     }
 

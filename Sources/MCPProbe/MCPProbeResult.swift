@@ -1,4 +1,5 @@
 import HTTP1Client
+import JSONScanning
 
 /// What one probe learned about an MCP server: the verdict and what backs it up.
 public struct MCPProbeResult: Sendable, Equatable, Codable {
@@ -24,15 +25,18 @@ public struct MCPProbeResult: Sendable, Equatable, Codable {
     public var protocolVersion: String?
     public var serverName: String?
     public var serverVersion: String?
-    public var toolNames: [String]?
+    /// What the server declared it can do (`capabilities`), as it wrote it.
+    public var capabilities: JSONValue?
+    /// The tools, when this probe listed them (nil when it did not: see `listsTools`).
+    public var tools: [MCPToolDefinition]?
     /// In words, for an operator: what failed and where.
     public var error: String?
 
-    public var toolCount: Int? { toolNames?.count }
+    public var toolNames: [String]? { tools?.map(\.name) }
 
     public init(
         verdict: Verdict, latencyMilliseconds: Double, era: Era? = nil, protocolVersion: String? = nil, serverName: String? = nil,
-        serverVersion: String? = nil, toolNames: [String]? = nil, error: String? = nil
+        serverVersion: String? = nil, capabilities: JSONValue? = nil, tools: [MCPToolDefinition]? = nil, error: String? = nil
     ) {
         self.verdict = verdict
         self.latencyMilliseconds = latencyMilliseconds
@@ -40,7 +44,8 @@ public struct MCPProbeResult: Sendable, Equatable, Codable {
         self.protocolVersion = protocolVersion
         self.serverName = serverName
         self.serverVersion = serverVersion
-        self.toolNames = toolNames
+        self.capabilities = capabilities
+        self.tools = tools
         self.error = error
     }
 

@@ -40,7 +40,8 @@ public enum StdioCallError: Error, Equatable, CustomStringConvertible {
 /// `initialize` reaches the server once per process: later clients are answered from the first
 /// answer, and only the first `notifications/initialized` goes on (stdio servers often fail on a
 /// second handshake). What the server asks of a client (`sampling/…`, `roots/list`) is refused with
-/// -32601 for now; notifications from the server, which no single client owns, are dropped.
+/// -32601 for now; notifications from the server, which no single client owns, are dropped (a
+/// tools `list_changed` is counted first: the prober lists the tools again).
 public final class StdioMultiplexer: Sendable {
     public static let pendingLimit = 256
     static let answersInFlightLimit = 16
@@ -70,6 +71,7 @@ public final class StdioMultiplexer: Sendable {
         var initializedSent = false
         var closed = false
         var droppedLines = 0
+        var toolListChanges = 0
         /// dtma's own answers to server requests, being written.
         var answersInFlight = 0
 
@@ -86,6 +88,8 @@ public final class StdioMultiplexer: Sendable {
     public var isClosed: Bool { state.withLockedValue { $0.closed } }
     /// Lines from the server that were not JSON-RPC, or answered nobody waiting.
     public var droppedLines: Int { state.withLockedValue { $0.droppedLines } }
+    /// How many times the server said its tools changed (`notifications/tools/list_changed`).
+    public var toolListChanges: Int { state.withLockedValue { $0.toolListChanges } }
     public var pendingCount: Int { state.withLockedValue { $0.pending.count } }
     public var isInitialized: Bool {
         state.withLockedValue { if case .done = $0.handshake { true } else { false } }
@@ -215,7 +219,11 @@ public final class StdioMultiplexer: Sendable {
 
     /// One line the server wrote on stdout.
     public func receive(_ line: [UInt8]) {
-        guard let envelope = JSONRPCEnvelope(line), let idRange = envelope.idRange else { return dropped() }
+        guard let envelope = JSONRPCEnvelope(line) else { return dropped() }
+        if envelope.kind == .notification, envelope.method == "notifications/tools/list_changed" {
+            return state.withLockedValue { $0.toolListChanges += 1 }
+        }
+        guard let idRange = envelope.idRange else { return dropped() }
         switch envelope.kind {
         case .response:
             let ours = String(decoding: line[idRange].dropFirst().dropLast(), as: UTF8.self)

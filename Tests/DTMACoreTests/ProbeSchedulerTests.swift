@@ -61,7 +61,7 @@ struct ProbeSchedulerTests {
         #expect(try await eventually(seconds: 15) { state.tool("probed")?.health?.state == .healthy })
         let health = try #require(state.tool("probed")?.health)
         #expect(health.lastResult?.serverName == "dtma-fixture")
-        #expect(health.lastResult?.toolNames?.sorted() == ["add", "echo"])
+        #expect(health.inventory?.toolNames.sorted() == ["add", "echo"])
         #expect(state.tool("probed")?.statusOnToolbox == .running)
 
         let port = server.port

@@ -39,6 +39,9 @@ struct MCPGroupsEngineTests {
             let elapsed = ContinuousClock.now - started
             #expect(answer.status == 201, "\(answer.json)")
             #expect(answer.data["successfulDeployments"] as? Int == 2)
+            let dbServer = (answer.data["deployedServers"] as? [[String: Any]])?.first { $0["instanceName"] as? String == db }
+            #expect((dbServer?["toolNames"] as? [String])?.sorted() == ["add", "echo"], "\(dbServer ?? [:])")
+            #expect((dbServer?["toolsHash"] as? String)?.count == 64 && dbServer?["era"] != nil, "the deploy answer says what the server offers")
             print("group of 2 (db healthy, then api): \(elapsed)")
 
             let dbStarted = try #require(try await dtma.engine.inspectContainer(db).state.startedAt.flatMap(Self.date))

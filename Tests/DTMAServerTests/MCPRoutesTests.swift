@@ -2,6 +2,8 @@ import DTMACore
 import DTMATestSupport
 import DockerEngine
 import Foundation
+import JSONScanning
+import MCPProbe
 import Testing
 
 /// The control plane's second-generation routes over real HTTP, against an in-memory engine.
@@ -128,6 +130,47 @@ struct MCPRoutesTests {
             #expect(try await dtma.call("POST", "/tools", json: body).status == 201)
             let host = try #require(try await engine.inspectContainer("small").hostConfig)
             #expect(host.memory == 128 << 20 && host.cpuShares == 512)
+        }
+    }
+
+    @Test("the tools with their schemas once a probe listed them (409 before, and for an unprobed server); their hash in /status and /mcp/status")
+    func toolInventory() async throws {
+        try await withLiveDTMA(engine: InMemoryEngine()) { dtma, _ in
+            func deploy(_ name: String, probe: String) -> String {
+                #"{"accountToolInstanceId":"id-\#(name)","instanceNameOnToolbox":"\#(name)","dockerImageUrl":"dtma-test/busybox","baseConfigOverrideJson":{"Cmd":["sleep","600"]},"probe":\#(probe)}"#
+            }
+            #expect(try await dtma.call("POST", "/tools", json: deploy("inv-1", probe: #"{"transport":"stdio","initialDelaySeconds":300}"#)).status == 201)
+            #expect(try await dtma.call("POST", "/tools", json: deploy("inv-2", probe: #"{"transport":"none"}"#)).status == 201)
+            let early = try await dtma.call("GET", "/mcp/servers/inv-1/tools")
+            #expect(early.status == 409 && early.code == "tools_not_listed", "\(early.json)")
+            let unprobed = try await dtma.call("GET", "/mcp/servers/inv-2/tools")
+            #expect(unprobed.json["error"] as? String == "the tools of inv-2 are not known: it is not probed", "\(unprobed.json)")
+            #expect(try await dtma.call("GET", "/mcp/servers/nobody/tools").status == 404)
+
+            let schema = JSONValue.object(["type": .string("object"), "properties": .object(["timezone": .object(["type": .string("string")])])])
+            let tool = try #require(MCPToolDefinition(.object(["name": .string("get_current_time"), "inputSchema": schema])))
+            let containerID = try #require(dtma.state.tool("inv-1")?.containerID)
+            dtma.state.apply(.probed(instance: "inv-1", containerID: containerID, MCPProbeResult(
+                verdict: .healthy, latencyMilliseconds: 2, era: .legacy, protocolVersion: "2025-06-18", serverName: "mcp-time",
+                capabilities: .object(["tools": .object([:])]), tools: [tool])))
+
+            let listed = try await dtma.call("GET", "/mcp/servers/inv-1/tools")
+            #expect(listed.status == 200)
+            let tools = try #require(listed.data["tools"] as? [[String: Any]])
+            #expect(tools.map { $0["name"] as? String } == ["get_current_time"])
+            let listedSchema = (tools.first?["schema"] as? [String: Any])?["inputSchema"] as? [String: Any]
+            #expect(((listedSchema?["properties"] as? [String: Any])?["timezone"] as? [String: Any])?["type"] as? String == "string")
+            #expect((tools.first?["schemaHash"] as? String)?.count == 64)
+            let hash = try #require(listed.data["toolsHash"] as? String)
+
+            let status = try await dtma.call("GET", "/status").json["tool_instances"] as? [[String: Any]] ?? []
+            let entry = status.first { $0["instance_name_on_toolbox"] as? String == "inv-1" }?["health"] as? [String: Any]
+            #expect(entry?["tools_hash"] as? String == hash && entry?["tool_names"] as? [String] == ["get_current_time"])
+            #expect(entry?["protocol_version"] as? String == "2025-06-18")
+            let servers = try await dtma.call("GET", "/mcp/status").data["servers"] as? [[String: Any]] ?? []
+            let server = servers.first { $0["instanceName"] as? String == "inv-1" }
+            #expect(server?["toolsHash"] as? String == hash && server?["serverName"] as? String == "mcp-time")
+            #expect((server?["capabilities"] as? [String: Any])?["tools"] != nil)
         }
     }
 

@@ -33,6 +33,16 @@ struct TransportChoiceTests {
             #expect((probe?["chosenBecause"] as? String)?.contains("none exposed") == true)
             #expect(tool["restart_count"] as? Int == 0, "stdin kept open: the server does not exit and loop")
             #expect(tool["status_on_toolbox"] as? String == "running")
+
+            // What the control plane's tool cache stores: each tool's schema and its hash.
+            let listed = try await dtma.call("GET", "/mcp/servers/\(name)/tools")
+            #expect(listed.status == 200, "\(listed.json)")
+            let tools = listed.data["tools"] as? [[String: Any]] ?? []
+            #expect(tools.map { $0["name"] as? String ?? "" }.sorted() == ["convert_time", "get_current_time"])
+            let schema = tools.first { $0["name"] as? String == "get_current_time" }?["schema"] as? [String: Any]
+            #expect(((schema?["inputSchema"] as? [String: Any])?["properties"] as? [String: Any])?["timezone"] != nil, "\(schema ?? [:])")
+            #expect(listed.data["toolsHash"] as? String == health["tools_hash"] as? String && health["tools_hash"] != nil)
+            #expect((health["capabilities"] as? [String: Any])?["tools"] != nil)
         }
     }
 

@@ -1,4 +1,5 @@
 import FoundationEssentials
+import JSONScanning
 import MCPProbe
 
 /// A tool's health as `/status` and heartbeats show it.
@@ -10,8 +11,12 @@ public struct HealthReport: Codable, Sendable {
     public var protocolVersion: String?
     public var serverName: String?
     public var serverVersion: String?
+    public var capabilities: JSONValue?
+    /// The tools as last listed (the full definitions: `GET /mcp/servers/{name}/tools`).
     public var toolCount: Int?
     public var toolNames: [String]?
+    public var toolsHash: String?
+    public var toolsListedAt: String?
     public var consecutiveFailures: Int
     public var lastError: String?
     /// How the container last ended on its own, with its last log lines.
@@ -35,8 +40,12 @@ public struct HealthReport: Codable, Sendable {
         protocolVersion = result?.protocolVersion
         serverName = result?.serverName
         serverVersion = result?.serverVersion
-        toolCount = result?.toolCount
-        toolNames = result?.toolNames
+        let inventory = health.inventory
+        capabilities = inventory?.capabilities
+        toolCount = inventory?.tools.count
+        toolNames = inventory?.toolNames
+        toolsHash = inventory?.toolsHash
+        toolsListedAt = inventory?.listedAt.formatted(.iso8601)
         consecutiveFailures = health.consecutiveFailures
         lastError = result?.error
     }
@@ -44,6 +53,7 @@ public struct HealthReport: Codable, Sendable {
     enum CodingKeys: String, CodingKey {
         case state, lastProbeAt = "last_probe_at", latencyMilliseconds = "latency_ms", era, protocolVersion = "protocol_version"
         case serverName = "server_name", serverVersion = "server_version", toolCount = "tool_count", toolNames = "tool_names"
+        case capabilities, toolsHash = "tools_hash", toolsListedAt = "tools_listed_at"
         case consecutiveFailures = "consecutive_failures", lastError = "last_error", crash
         case restartsByDTMA = "restarts_by_dtma", lastRestartByDTMAAt = "last_restart_by_dtma_at"
     }

@@ -82,17 +82,20 @@ public struct ProbeScheduler: Service {
     }
 }
 
-/// One tool's probe with what it remembers between runs: the era that worked, the tool names
-/// (listed again every `toolListEvery` probes, not every time), and for stdio the attachment to
-/// the process (shared with the gateway) and what its handshake taught.
+/// One tool's probe with what it remembers between runs: the era that worked, when the tools were
+/// last listed (again every `toolListEvery` probes, or at the next probe after a stdio server said
+/// `notifications/tools/list_changed`), and for stdio the attachment to the process (shared with
+/// the gateway) and what its handshake taught. The state model keeps the inventory itself.
 struct Prober {
     static let toolListEvery = 10
 
     let target: ProbeScheduler.Target
     let stdio: StdioServers
     private var era: MCPProbeResult.Era?
-    private var toolNames: [String]?
-    private var probesSinceToolList = 0
+    /// Healthy probes since the tools were last listed; nil when they must be listed next.
+    private var probesSinceToolList: Int?
+    /// The stdio server's `list_changed` count when its tools were last listed.
+    private var toolListChangesSeen = 0
     /// Kept between Streamable HTTP probes, for the server's kept-alive connection.
     private var httpClient: HTTP1Client?
     private var channel: StdioClientChannel?
@@ -108,20 +111,20 @@ struct Prober {
     }
 
     mutating func probe() async -> MCPProbeResult {
-        let listsTools = toolNames == nil || probesSinceToolList >= Self.toolListEvery
-        var result = await run(listsTools: listsTools)
+        let listChanges = channel?.multiplexer.toolListChanges ?? 0
+        let listsTools = probesSinceToolList.map { $0 >= Self.toolListEvery } ?? true || listChanges != toolListChangesSeen
+        let result = await run(listsTools: listsTools)
         guard result.verdict == .healthy else {
             era = nil  // re-detect after a failure
-            toolNames = nil
+            probesSinceToolList = nil
             return result
         }
         era = result.era
         if listsTools {
-            toolNames = result.toolNames ?? []
             probesSinceToolList = 0
+            toolListChangesSeen = listChanges
         } else {
-            result.toolNames = toolNames
-            probesSinceToolList += 1
+            probesSinceToolList? += 1
         }
         return result
     }
@@ -140,6 +143,8 @@ struct Prober {
             if channel?.isClosed ?? true {
                 channel = nil
                 stdioMemory = Self.freshStdioMemory  // a new attachment may be a new process
+                probesSinceToolList = nil
+                toolListChangesSeen = 0
                 do {
                     channel = StdioClientChannel(try await stdio.multiplexer(for: target.route.containerID), client: "dtma-probe")
                 } catch {

@@ -89,11 +89,16 @@ public final class StdioServers: Sendable {
         case attached(StdioMultiplexer)
     }
 
-    let engine: any ContainerEngine
+    private let attach: @Sendable (_ containerID: String) async throws -> StdioMultiplexer
     private let entries = NIOLockedValueBox<[String: Entry]>([:])
 
     public init(engine: any ContainerEngine) {
-        self.engine = engine
+        attach = { try await StdioAttachment.attach(engine: engine, containerID: $0) }
+    }
+
+    /// Processes reached some other way than the engine's attach (a test's scripted server).
+    init(attach: @escaping @Sendable (_ containerID: String) async throws -> StdioMultiplexer) {
+        self.attach = attach
     }
 
     /// The container's multiplexer, attaching when there is none (one attach, however many ask).
@@ -103,7 +108,7 @@ public final class StdioServers: Sendable {
             entries = entries.filter { if case .attached(let multiplexer) = $0.value { !multiplexer.isClosed } else { true } }
             if case .attaching(let task) = entries[containerID] { return task }
             if case .attached = entries[containerID] { return nil }
-            let task = Task { [engine] in try await StdioAttachment.attach(engine: engine, containerID: containerID) }
+            let task = Task { [attach] in try await attach(containerID) }
             entries[containerID] = .attaching(task)
             return task
         }

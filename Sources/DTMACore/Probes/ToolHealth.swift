@@ -22,6 +22,8 @@ public struct ToolHealth: Sendable, Equatable {
     public var lastProbeAt: Date?
     public var consecutiveFailures = 0
     public var consecutiveSuccesses = 0
+    /// From the last healthy probe that listed the tools; kept through later failures.
+    public var inventory: ToolInventory?
 
     public init() {}
 
@@ -32,6 +34,7 @@ public struct ToolHealth: Sendable, Equatable {
         case .probeError:
             return
         case .healthy:
+            if let tools = result.tools { inventory = ToolInventory(capabilities: result.capabilities, tools: tools, listedAt: date) }
             consecutiveSuccesses += 1
             consecutiveFailures = 0
             if state != .healthy, consecutiveSuccesses >= successThreshold { state = .healthy }
