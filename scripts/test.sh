@@ -11,6 +11,9 @@ ensure_packages ca-certificates curl file openssl python3 pkg-config docker.io b
 ensure_swift
 ensure_engine
 scripts/test-images.sh
+# A real registry on 127.0.0.1 with the test images pushed to it: the pull tests really pull.
+scripts/test-registry.sh
+export DTMA_TEST_REGISTRY=127.0.0.1:5000
 # The release binary, for the test that runs it in a bare Debian root filesystem.
 scripts/build-release.sh
 

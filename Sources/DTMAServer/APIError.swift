@@ -66,6 +66,8 @@ struct APIError: Error, Sendable {
         case .nameTaken: return APIError(status: .conflict, code: "name_taken", message: message)
         case .portConflict: return APIError(status: .conflict, code: "port_conflict", message: message)
         case .imagePullFailed: return APIError(status: .badGateway, code: "image_pull_failed", message: message)
+        case .imageNotFound: return APIError(status: .unprocessableContent, code: "image_not_found", message: message, field: "dockerImageUrl")
+        case .imageDigestMismatch: return APIError(status: .unprocessableContent, code: "image_digest_mismatch", message: message, field: "dockerImageUrl")
         case .secretsUnavailable: return APIError(status: .badGateway, code: "secrets_unavailable", message: message)
         case .diskLimitUnsupported: return APIError(status: .badRequest, code: "not_supported", message: message, field: "resources.diskMB")
         case .toolNetworkUnsafe: return APIError(status: .serviceUnavailable, code: "tool_network_unsafe", message: message)

@@ -7,7 +7,7 @@ import Hummingbird
 /// (`instanceNameOnToolbox`), as the design card has them; the others follow contract.md.
 enum APIRoutes {
     enum Endpoint {
-        case health, status, deploy, start, stop, remove, logs, events, metrics
+        case health, status, deploy, start, stop, remove, logs, events, metrics, pullImage
         /// The MCP gateway's endpoint for one hosted server.
         case gateway
         /// The control plane's second generation (`MCPRoutesAPI`).
@@ -35,6 +35,7 @@ enum APIRoutes {
         Route(method: .get, path: "/tools/{instance}/logs", endpoint: .logs),  // JSON, or NDJSON with follow=true
         Route(method: .get, path: "/events", endpoint: .events),  // tool state changes as server-sent events
         Route(method: .get, path: "/metrics", endpoint: .metrics),  // Prometheus; the key is a setting
+        Route(method: .post, path: "/images/pull", endpoint: .pullImage),  // NDJSON progress; joins a pull under way
         // The MCP gateway: Streamable HTTP to each hosted server, whatever its own transport.
         Route(method: .post, path: "/mcp/servers/{instance}", endpoint: .gateway),
         Route(method: .get, path: "/mcp/servers/{instance}", endpoint: .gateway),
@@ -57,7 +58,9 @@ enum APIRoutes {
         table.filter { $0.path.hasPrefix("/mcp/") }.map { "\($0.method) \($0.path)" }
     }
 
-    static func register(on router: Router<DTMARequestContext>, api: ToolAPI, gateway: GatewayAPI, mcp: MCPRoutesAPI, config: DTMAConfig) {
+    static func register(
+        on router: Router<DTMARequestContext>, api: ToolAPI, images: ImagesAPI, gateway: GatewayAPI, mcp: MCPRoutesAPI, config: DTMAConfig
+    ) {
         func handler(_ endpoint: Endpoint) -> @Sendable (Request, DTMARequestContext) async throws -> Response {
             switch endpoint {
             case .health: api.health
@@ -69,6 +72,7 @@ enum APIRoutes {
             case .logs: api.logs
             case .events: api.events
             case .metrics: api.metricsText
+            case .pullImage: images.pull
             case .gateway: gateway.serve
             case .deployGroup: mcp.deployGroup
             case .removeGroup: mcp.removeGroup

@@ -19,7 +19,7 @@ public enum DTMAServer {
             streamBounds: StreamBounds(bufferBytes: config.streamBufferBytes))
         let mcp = MCPRoutesAPI(api: api, groups: GroupDeployer(manager: manager, state: state, clock: clock), restarts: RestartCooldown(clock: clock))
         APIRoutes.register(
-            on: router, api: api,
+            on: router, api: api, images: ImagesAPI(api: api, streams: BoundedCount(limit: ImagesAPI.maxStreams)),
             gateway: GatewayAPI(gateway: gateway, streams: BoundedCount(limit: config.gatewayMaxStreams), streamBounds: api.streamBounds),
             mcp: mcp, config: config)
         let admission = ConnectionAdmission(

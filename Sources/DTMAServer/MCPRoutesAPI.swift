@@ -21,7 +21,7 @@ struct MCPRoutesAPI: Sendable {
     /// Nothing is created when any server fails validation.
     @Sendable func deployGroup(_ request: Request, context: DTMARequestContext) async throws -> Response {
         let body = try await request.body.collect(upTo: context.maxUploadSize)
-        let plan = try GroupRequest.decode(Array(buffer: body)).validated(reservedHostPorts: [api.config.listenPort])
+        let plan = try GroupRequest.decode(Array(buffer: body)).validated(reservedHostPorts: [api.config.listenPort], requireImageDigest: api.config.requireImageDigest)
         let results = await groups.deploy(plan)
         var deployed: [ServerView] = []
         var errors: [String: String] = [:]
@@ -211,7 +211,7 @@ struct MCPRoutesAPI: Sendable {
         var results: [Result] = []
         for (index, server) in servers.enumerated() {
             do {
-                let spec = try server.validated(index: index, reservedHostPorts: [api.config.listenPort])
+                let spec = try server.validated(index: index, reservedHostPorts: [api.config.listenPort], requireImageDigest: api.config.requireImageDigest)
                 results.append(Result(instanceName: spec.instanceName, valid: true, errors: [], imagePresent: await manager.imagePresent(spec.image)))
             } catch {
                 results.append(Result(instanceName: server.deploy.instanceNameOnToolbox, valid: false, errors: [Problem(field: error.field, message: error.message)]))
@@ -265,6 +265,8 @@ struct ServerView: Encodable {
     var accountToolInstanceId: String
     var groupId: String?
     var containerId: String?
+    var image: String
+    var imageDigest: String?
     /// The contract's `status_on_toolbox`.
     var status: String
     /// healthy, unhealthy, starting, crashed, stopped, or unknown (not probed).
@@ -289,6 +291,8 @@ struct ServerView: Encodable {
         accountToolInstanceId = record.accountToolInstanceId
         groupId = record.group
         containerId = record.containerID
+        image = record.image
+        imageDigest = record.imageDigest
         status = record.statusOnToolbox.rawValue
         health = record.healthState?.rawValue ?? "unknown"
         transport = record.probe?.transport.rawValue

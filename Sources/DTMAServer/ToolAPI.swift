@@ -21,7 +21,7 @@ struct ToolAPI: Sendable {
 
     @Sendable func deploy(_ request: Request, context: DTMARequestContext) async throws -> Response {
         let body = try await request.body.collect(upTo: context.maxUploadSize)
-        let spec = try DeployRequest.decode(Array(buffer: body)).validated(reservedHostPorts: [config.listenPort])
+        let spec = try DeployRequest.decode(Array(buffer: body)).validated(reservedHostPorts: [config.listenPort], requireImageDigest: config.requireImageDigest)
         let outcome = try await manager.deploy(spec)
         // The probe as the deploy resolved it (a transport nobody named is chosen from the image).
         let data = DeployedTool(spec: spec, container: outcome.container, probe: state.tool(spec.instanceName)?.probe ?? spec.probe)

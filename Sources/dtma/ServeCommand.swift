@@ -32,6 +32,7 @@ struct ServeCommand: AsyncParsableCommand {
               DTMA_HEARTBEAT_MAX_BACKOFF_SECONDS longest wait between failing heartbeats, default the interval
               DTMA_CONTROL_PLANE_CA_FILE         extra CA bundle for a private control plane
               DTMA_ALLOW_INSECURE_CONTROL_PLANE  1 allows an http:// control plane (development only)
+              DTMA_REQUIRE_IMAGE_DIGEST          1 refuses images named without @sha256:<digest>
               DTMA_STOP_TIMEOUT_SECONDS          SIGTERM-to-SIGKILL grace when stopping a tool, default 10
               DTMA_RELIST_INTERVAL_SECONDS       full relist of the containers beside the events stream, default 30
               DTMA_METRICS_REQUIRE_KEY           0 serves GET /metrics without the key (default 1)

@@ -30,6 +30,9 @@ public final class InMemoryEngine: ContainerEngine {
         var subscribers: [Int: AsyncThrowingStream<[UInt8], any Error>.Continuation] = [:]
         var nextSubscriber = 0
         var clock: Int64 = 1_800_000_000
+        /// What a registry would serve, by reference: the digest its pull gets, and a gate it waits at.
+        var served: [String: (repoDigest: String, gate: PullGate?)] = [:]
+        var pulls = 0
     }
 
     private let state = NIOLockedValueBox(State())
@@ -216,8 +219,34 @@ public final class InMemoryEngine: ContainerEngine {
         return image
     }
 
+    /// A registry serves `reference`: its pull reports a layer, waits at `gate` (when given) and
+    /// leaves the image with `repoDigest` (`name@sha256:…`) in its `RepoDigests`.
+    public func serve(_ reference: String, repoDigest: String, gate: PullGate? = nil) {
+        let tag = ImageReference(parsing: reference)?.description ?? reference
+        state.withLockedValue { $0.served[tag] = (repoDigest, gate) }
+    }
+
+    /// Pulls the engine started (joined pulls are one).
+    public var pullCount: Int { state.withLockedValue { $0.pulls } }
+
     public func pullImage(_ reference: String, auth: RegistryAuth?, onProgress: (PullProgress) -> Void) async throws {
-        throw DockerEngineError.streamError(message: "pull access denied for \(reference): the in-memory engine has no registry")
+        let tag = ImageReference(parsing: reference)?.description ?? reference
+        guard let served = state.withLockedValue({ state -> (repoDigest: String, gate: PullGate?)? in
+            state.pulls += 1
+            return state.served[tag]
+        }) else {
+            throw DockerEngineError.streamError(message: "pull access denied for \(reference): the in-memory engine has no registry")
+        }
+        onProgress(PullProgress(status: "Pulling from \(reference)", id: "latest"))
+        onProgress(PullProgress(status: "Downloading", id: "layer-1"))
+        await served.gate?.wait()
+        onProgress(PullProgress(status: "Pull complete", id: "layer-1"))
+        addImage(reference)
+        state.withLockedValue { state in
+            if let image = state.images[tag] {
+                state.images[tag] = Self.decode(["Id": image.id, "RepoTags": [tag], "RepoDigests": [served.repoDigest], "Config": [String: String]()])
+            }
+        }
     }
 
     public func createNetwork(_ config: NetworkConfig) async throws -> String {
@@ -325,4 +354,33 @@ public final class InMemoryEngine: ContainerEngine {
 extension String {
     fileprivate func trimmingPrefix(_ prefix: String) -> String { hasPrefix(prefix) ? String(dropFirst(prefix.count)) : self }
     fileprivate func trimmingSuffix(_ suffix: String) -> String { hasSuffix(suffix) ? String(dropLast(suffix.count)) : self }
+}
+
+/// Holds pulls (or anything) until `open()`.
+public final class PullGate: Sendable {
+    private let inside = NIOLockedValueBox<(open: Bool, waiters: [CheckedContinuation<Void, Never>])>((false, []))
+
+    public init() {}
+
+    public var waiting: Int { inside.withLockedValue { $0.waiters.count } }
+
+    public func wait() async {
+        await withCheckedContinuation { continuation in
+            let now = inside.withLockedValue { inside in
+                if inside.open { return true }
+                inside.waiters.append(continuation)
+                return false
+            }
+            if now { continuation.resume() }
+        }
+    }
+
+    public func open() {
+        let waiters = inside.withLockedValue { inside in
+            inside.open = true
+            defer { inside.waiters = [] }
+            return inside.waiters
+        }
+        waiters.forEach { $0.resume() }
+    }
 }

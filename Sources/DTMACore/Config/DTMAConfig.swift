@@ -23,6 +23,8 @@ public struct DTMAConfig: Sendable {
     public var controlPlaneCAFile: String?
     /// `DTMA_ALLOW_INSECURE_CONTROL_PLANE=1` lets `http://` through, for development only.
     public var allowInsecureControlPlane: Bool
+    /// Deploys must pin their image by digest (`DTMA_REQUIRE_IMAGE_DIGEST=1`): a tag can be moved under a droplet.
+    public var requireImageDigest: Bool
     /// Seconds between SIGTERM and SIGKILL when a tool is stopped (`DTMA_STOP_TIMEOUT_SECONDS`).
     public var stopTimeoutSeconds: Int
     /// How often the engine watcher relists everything besides following events.
@@ -166,6 +168,7 @@ public struct DTMAConfig: Sendable {
         metricsRequireKey = ["1", "true"].contains(metricsText.lowercased())
         controlPlaneCAFile = values["DTMA_CONTROL_PLANE_CA_FILE"]
         allowInsecureControlPlane = values["DTMA_ALLOW_INSECURE_CONTROL_PLANE"] == "1"
+        requireImageDigest = values["DTMA_REQUIRE_IMAGE_DIGEST"] == "1"
         if let url = controlPlaneURL {
             do {
                 try ControlPlaneClient.validate(url: url, allowInsecureHTTP: allowInsecureControlPlane)

@@ -39,9 +39,9 @@ public struct ServerItem: Decodable, Sendable {
     }
 
     /// Validated as `POST /tools` validates; errors name the server (`servers[1].dockerImageUrl`).
-    public func validated(index: Int, reservedHostPorts: Set<Int>) throws(ToolSpecError) -> ToolSpec {
+    public func validated(index: Int, reservedHostPorts: Set<Int>, requireImageDigest: Bool = false) throws(ToolSpecError) -> ToolSpec {
         do {
-            return try deployRequest().validated(reservedHostPorts: reservedHostPorts)
+            return try deployRequest().validated(reservedHostPorts: reservedHostPorts, requireImageDigest: requireImageDigest)
         } catch {
             let at = "servers[\(index)]"
             let name = deploy.instanceNameOnToolbox.map { " (\($0.prefix(63)))" } ?? ""
@@ -77,7 +77,7 @@ public struct GroupRequest: Decodable, Sendable {
     }
 
     /// Every server validated before anything is created: one bad server refuses the whole group.
-    public func validated(reservedHostPorts: Set<Int> = []) throws(ToolSpecError) -> GroupPlan {
+    public func validated(reservedHostPorts: Set<Int> = [], requireImageDigest: Bool = false) throws(ToolSpecError) -> GroupPlan {
         guard let groupID = groupId, !groupID.isEmpty else { throw .missing("groupId") }
         guard NameRules.isGroupID(groupID) else {
             throw .invalid("groupId", "must be 2–128 letters, digits, '_', '.' or '-', starting with a letter or digit")
@@ -88,7 +88,7 @@ public struct GroupRequest: Decodable, Sendable {
         }
         var specs: [ToolSpec] = []
         for (index, server) in servers.enumerated() {
-            var spec = try server.validated(index: index, reservedHostPorts: reservedHostPorts)
+            var spec = try server.validated(index: index, reservedHostPorts: reservedHostPorts, requireImageDigest: requireImageDigest)
             guard !specs.contains(where: { $0.instanceName == spec.instanceName }) else {
                 throw .invalid("servers[\(index)].instanceNameOnToolbox", "\(spec.instanceName) is in the group twice")
             }

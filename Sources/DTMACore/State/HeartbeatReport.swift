@@ -11,6 +11,8 @@ public enum HeartbeatReport {
     public struct RuntimeDetails: Codable, Sendable {
         public var containerID: String?
         public var image: String
+        /// The registry digest it was pulled as; nil for an image built or imported on the droplet.
+        public var imageDigest: String?
         public var state: ContainerState?
         public var ports: [String: [PortBinding]?]
         public var uptimeSeconds: Int?
@@ -34,7 +36,7 @@ public enum HeartbeatReport {
         }
 
         enum CodingKeys: String, CodingKey {
-            case containerID = "container_id", image, state, ports, uptimeSeconds = "uptime_seconds"
+            case containerID = "container_id", image, imageDigest = "image_digest", state, ports, uptimeSeconds = "uptime_seconds"
             case restartCount = "restart_count", exitCode = "exit_code", operation, detail, health, disk
             case mcpEndpointPath = "mcp_endpoint_path", groupID = "group_id"
         }
@@ -42,6 +44,7 @@ public enum HeartbeatReport {
         public init(_ tool: ToolRecord, now: Date) {
             containerID = tool.containerID
             image = tool.image
+            imageDigest = tool.imageDigest
             state = tool.containerState
             ports = tool.ports
             uptimeSeconds = tool.uptimeSeconds(now: now)

@@ -34,6 +34,10 @@ public enum StateChange: Sendable {
     case forgotten(instance: String)
     /// A full relist saw exactly these containers: tools whose containers vanished unseen go.
     case relisted(containerIDs: Set<String>)
+    /// How far an image's pull has come; nil: it ended.
+    case imagePull(image: String, ImagePullProgress?)
+    /// How many wait on an image's pull now.
+    case imagePullCallers(image: String, Int)
 }
 
 /// What dtma knows, as a plain value: tools by name, the engine, the droplet, heartbeats.
@@ -44,6 +48,7 @@ struct DropletState: Sendable {
     var lastEngineError: String?
     var system: SystemSnapshot?
     var heartbeat: StateModel.HeartbeatStatus?
+    var imagePulls: [String: ImagePullProgress] = [:]
 
     mutating func apply(_ change: StateChange, at now: Date) {
         switch change {
@@ -57,6 +62,11 @@ struct DropletState: Sendable {
                 lastError: error, consecutiveFailures: failures)
         case .system(let snapshot):
             system = snapshot
+        case .imagePull(let image, var progress):
+            progress?.callers = imagePulls[image]?.callers ?? 1
+            imagePulls[image] = progress
+        case .imagePullCallers(let image, let count):
+            imagePulls[image]?.callers = count
         case .deployBegan(let spec):
             var record = tools[spec.instanceName] ?? ToolRecord(spec: spec)
             record.operation = .pulling

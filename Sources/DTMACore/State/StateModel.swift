@@ -13,6 +13,8 @@ public final class StateModel: Sendable {
         public var lastEngineError: String?
         public var system: SystemSnapshot?
         public var heartbeat: HeartbeatStatus?
+        /// Pulls under way, by image.
+        public var imagePulls: [ImagePullProgress] = []
     }
 
     /// How the last heartbeats went; nil while heartbeats are off.
@@ -58,7 +60,8 @@ public final class StateModel: Sendable {
             return Snapshot(
                 tools: state.tools.values.sorted { $0.instanceName < $1.instanceName },
                 engineReachable: state.engineReachable, engineVersion: state.engineVersion,
-                lastEngineError: state.lastEngineError, system: state.system, heartbeat: state.heartbeat)
+                lastEngineError: state.lastEngineError, system: state.system, heartbeat: state.heartbeat,
+                imagePulls: state.imagePulls.values.sorted { $0.image < $1.image })
         }
     }
 

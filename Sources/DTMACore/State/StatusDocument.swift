@@ -14,6 +14,8 @@ public struct StatusDocument: Codable, Sendable {
     public var toolInstances: [ToolStatus]
     public var systemMetrics: SystemSnapshot?
     public var heartbeat: HeartbeatStatus?
+    /// Image pulls under way (deploys' and `POST /images/pull`'s): each layer's status and bytes.
+    public var imagePulls: [ImagePullProgress]?
 
     public struct HeartbeatStatus: Codable, Sendable {
         public var sequence: UInt64
@@ -77,7 +79,7 @@ public struct StatusDocument: Codable, Sendable {
 
     enum CodingKeys: String, CodingKey {
         case status, timestamp, version, service, environment, engine
-        case toolInstances = "tool_instances", systemMetrics = "system_metrics", heartbeat
+        case toolInstances = "tool_instances", systemMetrics = "system_metrics", heartbeat, imagePulls = "image_pulls"
     }
 
     public init(snapshot: StateModel.Snapshot, config: DTMAConfig, version: String, now: Date = Date()) {
@@ -94,5 +96,6 @@ public struct StatusDocument: Codable, Sendable {
                 consecutiveFailures: $0.consecutiveFailures)
         }
         toolInstances = snapshot.tools.map { ToolStatus($0, now: now) }
+        imagePulls = snapshot.imagePulls
     }
 }

@@ -26,6 +26,8 @@ public struct ToolRecord: Sendable, Equatable {
     public var probe: ProbeSettings?
     /// The `/mcp/groups` group it was deployed in, if any.
     public var group: String?
+    /// The registry digest of its image (`dtma.image-digest`).
+    public var imageDigest: String?
     public var operation: ToolOperation?
     /// Progress or reason in words: the pull's last status line, the last failure.
     public var detail: String?
@@ -116,6 +118,7 @@ public struct ToolRecord: Sendable, Equatable {
         restartCount = 0
         probe = identity.probe
         group = identity.group
+        imageDigest = identity.imageDigest
     }
 
     init(spec: ToolSpec) {
@@ -128,6 +131,7 @@ public struct ToolRecord: Sendable, Equatable {
         restartCount = 0
         probe = spec.probe
         group = spec.group
+        imageDigest = spec.imageDigest
     }
 
     /// Takes in what the engine says about the container now.

@@ -13,6 +13,8 @@ public enum ContainerLabels {
     public static let createdBy = "dtma.created-by"
     /// The `/mcp/groups` group, on its servers and on the group's own network.
     public static let group = "dtma.group"
+    /// The registry digest of the image the container was created from.
+    public static let imageDigest = "dtma.image-digest"
 
     /// The engine filter that lists dtma's containers and nothing else.
     public static let managedFilter = ["label": ["\(managed)=true"]]
@@ -31,6 +33,7 @@ public enum ContainerLabels {
         labels[image] = spec.image
         labels[createdBy] = "dtma \(dtmaVersion)"
         labels[group] = spec.group
+        labels[imageDigest] = spec.imageDigest
         if let probe = spec.probe, let json = try? JSONEncoder().encode(probe) {
             labels[self.probe] = String(decoding: json, as: UTF8.self)
         }
@@ -45,6 +48,7 @@ public enum ContainerLabels {
         public var image: String
         public var probe: ProbeSettings?
         public var group: String? = nil
+        public var imageDigest: String? = nil
     }
 
     public static func identity(_ labels: [String: String]?) -> Identity? {
@@ -55,6 +59,6 @@ public enum ContainerLabels {
             specHash: labels[specHash] ?? "",
             image: labels[image] ?? "",
             probe: labels[probe].flatMap { try? JSONDecoder().decode(ProbeSettings.self, from: Data($0.utf8)) },
-            group: labels[group])
+            group: labels[group], imageDigest: labels[imageDigest])
     }
 }

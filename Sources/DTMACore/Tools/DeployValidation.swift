@@ -1,3 +1,4 @@
+import DockerEngine
 import FoundationEssentials
 
 /// Bounds on what one deploy may ask for.
@@ -35,8 +36,8 @@ public enum DeployLimits {
 
 extension DeployRequest {
     /// Checks every field and applies dtma's defaults. `reservedHostPorts` are ports no tool may take
-    /// (dtma's own API port).
-    public func validated(reservedHostPorts: Set<Int> = []) throws(ToolSpecError) -> ToolSpec {
+    /// (dtma's own API port); `requireImageDigest` refuses an image named by its tag alone.
+    public func validated(reservedHostPorts: Set<Int> = [], requireImageDigest: Bool = false) throws(ToolSpecError) -> ToolSpec {
         let override = baseConfigOverrideJson
         let host = override?.hostConfig
         try Self.refuseHostAccess(host)
@@ -50,9 +51,7 @@ extension DeployRequest {
             throw .invalid("accountToolInstanceId", "must be at most 128 printable characters")
         }
         let image = try Self.required(dockerImageUrl, "dockerImageUrl")
-        guard NameRules.isImageReference(image) else {
-            throw .invalid("dockerImageUrl", "is not an image reference such as ghcr.io/owner/server:1.2")
-        }
+        try Self.checkImage(image, field: "dockerImageUrl", requireDigest: requireImageDigest)
         let ports = try Self.ports(host?.portBindings, publicByDefault: publicPorts ?? false, reserved: reservedHostPorts)
         return ToolSpec(
             instanceName: instanceName,
@@ -70,6 +69,16 @@ extension DeployRequest {
                 capAdd: try Self.capabilities(host?.capAdd), readOnlyRootFilesystem: host?.readonlyRootfs ?? false),
             probe: try Self.probe(probe, ports: ports, transportType: mcpTransportType, endpointPath: mcpEndpointPath),
             labels: try Self.labels((override?.labels ?? [:]).merging(labels ?? [:]) { _, new in new }))
+    }
+
+    /// An image reference in Docker's grammar, pinned by digest when `requireDigest`.
+    public static func checkImage(_ image: String, field: String, requireDigest: Bool) throws(ToolSpecError) {
+        guard NameRules.isImageReference(image) else {
+            throw .invalid(field, "is not an image reference such as ghcr.io/owner/server:1.2")
+        }
+        if requireDigest, ImageReference(parsing: image)?.tagOrDigest.hasPrefix("sha256:") != true {
+            throw .invalid(field, "must name the image's digest (ghcr.io/owner/server@sha256:…): this dtma runs pinned images only (DTMA_REQUIRE_IMAGE_DIGEST=1)")
+        }
     }
 
     private static func required(_ value: String?, _ field: String) throws(ToolSpecError) -> String {

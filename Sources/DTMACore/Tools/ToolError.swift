@@ -11,6 +11,10 @@ public enum ToolError: Error, Sendable, Equatable, CustomStringConvertible {
     case nameTaken(instance: String)
     case portConflict(port: String, heldBy: String?)
     case imagePullFailed(image: String, reason: String)
+    /// The registry has no such image (tag, digest or repository): the request's fault, not the engine's.
+    case imageNotFound(image: String, reason: String)
+    /// The image named by digest is not that digest once pulled.
+    case imageDigestMismatch(image: String, found: String?)
     /// The control plane's secrets for the tool could not be fetched; nothing was created.
     case secretsUnavailable(instance: String, reason: String)
     /// `resources.diskMB` was asked for and this host's storage driver cannot enforce it.
@@ -35,6 +39,9 @@ public enum ToolError: Error, Sendable, Equatable, CustomStringConvertible {
         case .portConflict(let port, let heldBy):
             heldBy.map { "host port \(port) is already used by tool '\($0)'" } ?? "host port \(port) is already in use on this host"
         case .imagePullFailed(let image, let reason): "cannot pull \(image): \(reason)"
+        case .imageNotFound(let image, let reason): "the registry has no image \(image): \(reason)"
+        case .imageDigestMismatch(let image, let found):
+            "\(image) was refused: the image the engine has is \(found ?? "not from any registry"), not the digest asked for"
         case .secretsUnavailable(let instance, let reason): "cannot fetch the secrets of '\(instance)' from the control plane: \(reason)"
         case .diskLimitUnsupported(let driver):
             "resources.diskMB: this host's storage (\(driver)) cannot cap a container's disk (that needs overlay2 on xfs with pquota, btrfs or zfs); deploy without diskMB"

@@ -24,6 +24,8 @@ public final class ToolManager: Sendable {
     private let locks = InstanceLocks()
     /// The tools network is checked (and made) by one caller at a time.
     private let networkLock = InstanceLocks()
+    /// One engine pull per image, whoever asks.
+    public let pulls: ImagePulls
 
     public init(
         engine: any ContainerEngine, state: StateModel, dtmaVersion: String, stopTimeoutSeconds: Int = 10,
@@ -35,6 +37,7 @@ public final class ToolManager: Sendable {
         self.stopTimeoutSeconds = stopTimeoutSeconds
         self.secrets = secrets
         self.logger = logger
+        pulls = ImagePulls(engine: engine, state: state)
     }
 
     public func deploy(_ spec: ToolSpec) async throws -> DeployOutcome {
@@ -287,7 +290,12 @@ public final class ToolManager: Sendable {
         }
         state.apply(.deployBegan(spec))
         do {
-            let spec = try Self.resolved(spec, image: try await ensureImage(spec))
+            let image = try await ensureImage(spec)
+            var spec = try Self.resolved(spec, image: image)
+            spec.imageDigest = ImageDigest.resolved(spec.image, repoDigests: image.repoDigests)
+            if let pinned = ImageDigest.pinned(spec.image), spec.imageDigest != pinned {
+                throw ToolError.imageDigestMismatch(image: spec.image, found: spec.imageDigest)
+            }
             // Each time (one inspect): a network someone removed by hand is back before the create.
             try await ensureNetwork(for: spec)
             state.apply(.operation(instance: spec.instanceName, .creating))
@@ -367,18 +375,32 @@ public final class ToolManager: Sendable {
             return try await engine.inspectImage(spec.image)
         } catch DockerEngineError.notFound {}
         logger.info("pulling image", metadata: ["instance": "\(spec.instanceName)", "image": "\(spec.image)"])
+        try await pull(spec.image, listener: { [state] progress in
+            let line = [progress.id, progress.status].compactMap { $0 }.joined(separator: ": ")
+            state.apply(.operation(instance: spec.instanceName, .pulling, detail: line))
+        })
+        return try await engineCall { try await self.engine.inspectImage(spec.image) }
+    }
+
+    /// Pulls `image` (or joins its pull under way), with the engine's errors as `ToolError`s.
+    public func pull(_ image: String, joined: @Sendable () -> Void = {}, listener: ImagePulls.Listener? = nil) async throws {
         do {
-            try await engine.pullImage(spec.image) { progress in
-                let line = [progress.id, progress.status].compactMap { $0 }.joined(separator: ": ")
-                self.state.apply(.operation(instance: spec.instanceName, .pulling, detail: line))
-            }
+            try await pulls.pull(image, joined: joined, listener: listener)
         } catch let error as DockerEngineError {
             switch error {
             case .unreachable, .connectionLost, .clientShutDown: throw ToolError.engine(error)
-            default: throw ToolError.imagePullFailed(image: spec.image, reason: Self.engineWords(error))
+            // The engine answers 404 when the registry has no such manifest (an unknown tag or digest).
+            case .notFound: throw ToolError.imageNotFound(image: image, reason: Self.engineWords(error))
+            case .streamError(let message) where message.contains("manifest unknown"):
+                throw ToolError.imageNotFound(image: image, reason: message)
+            default: throw ToolError.imagePullFailed(image: image, reason: Self.engineWords(error))
             }
         }
-        return try await engineCall { try await self.engine.inspectImage(spec.image) }
+    }
+
+    /// The registry digest of an image the engine has; nil when no registry served it.
+    public func imageDigest(_ image: String) async throws -> String? {
+        ImageDigest.resolved(image, repoDigests: try await engineCall { try await self.engine.inspectImage(image) }.repoDigests)
     }
 
     // MARK: Helpers

@@ -26,6 +26,9 @@ public struct ToolSpec: Sendable, Equatable, Codable {
     public var group: String? = nil
     /// True: the server runs on its group's own network, where the group's servers reach each other.
     public var sharesGroupNetwork: Bool? = nil
+    /// The registry digest (`sha256:…`) of the image as pulled, found at deploy; nil for an image
+    /// no registry served (built or imported here). Not part of the spec hash.
+    public var imageDigest: String? = nil
 
     /// The network the container joins: the isolating tools' network unless its group shares one.
     public var networkName: String {
@@ -38,6 +41,7 @@ public struct ToolSpec: Sendable, Equatable, Codable {
     public var specHash: String {
         var hashed = self
         hashed.probe?.chosenBecause = nil  // words for people, not what runs
+        hashed.imageDigest = nil  // what the registry served, not what was asked
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys]
         return SHA256.hexDigest([UInt8]((try? encoder.encode(hashed)) ?? Data()))

@@ -18,6 +18,8 @@ public struct ImageSummary: Codable, Sendable, Equatable {
 public struct ImageInspect: Codable, Sendable, Equatable {
     public var id: String
     public var repoTags: [String]?
+    /// `name@sha256:…` for each registry the image was pulled from or pushed to; none for a built or imported image.
+    public var repoDigests: [String]?
     public var created: String?
     public var size: Int64?
     public var architecture: String?
@@ -25,8 +27,8 @@ public struct ImageInspect: Codable, Sendable, Equatable {
     public var config: Config?
 
     enum CodingKeys: String, CodingKey {
-        case id = "Id", repoTags = "RepoTags", created = "Created", size = "Size", architecture = "Architecture"
-        case os = "Os", config = "Config"
+        case id = "Id", repoTags = "RepoTags", repoDigests = "RepoDigests", created = "Created", size = "Size"
+        case architecture = "Architecture", os = "Os", config = "Config"
     }
 
     public struct Config: Codable, Sendable, Equatable {
