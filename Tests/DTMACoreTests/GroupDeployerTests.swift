@@ -74,6 +74,33 @@ struct GroupDeployerTests {
         #expect(await !rig.created("api"))
     }
 
+    @Test("a slow start judged unhealthy is waited for until the timeout: it comes up, or the reason is its probe's error")
+    func slowStart() async throws {
+        let rig = Rig()
+        let plan = try Self.plan([Self.server("slow"), Self.server("never")], options: #"{"healthTimeoutMs":5000,"maxConcurrentDeployments":2}"#)
+        let deploy = Task { await GroupDeployer(manager: rig.manager, state: rig.state, clock: rig.clock).deploy(plan) }
+        #expect(try await eventually {
+            let slow = await rig.created("slow")
+            let never = await rig.created("never")
+            return slow && never && rig.clock.sleeperCount == 2
+        })
+        let refused = MCPProbeResult(verdict: .unhealthy, latencyMilliseconds: 1, error: "Connection refused")
+        for name in ["slow", "never"] {
+            let id = try await rig.engine.inspectContainer(name).id
+            for _ in 0..<3 { rig.state.apply(.probed(instance: name, containerID: id, refused)) }
+        }
+        #expect(rig.state.tool("slow")?.statusOnToolbox == .errorRuntime)
+        try await rig.markHealthy("slow")
+        rig.clock.advance(by: .seconds(5))
+        let results = await deploy.value
+        #expect(results["slow"]?.isUp == true, "came up after three refusals")
+        guard case .failed(let reason) = results["never"] else {
+            Issue.record("never came up: \(results)")
+            return
+        }
+        #expect(reason.contains("not healthy within 5 s") && reason.contains("Connection refused"), "\(reason)")
+    }
+
     @Test("at most maxConcurrentDeployments servers deploy at once")
     func concurrencyBound() async throws {
         let rig = Rig()

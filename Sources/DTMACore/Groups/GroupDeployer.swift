@@ -57,8 +57,8 @@ public struct GroupDeployer: Sendable {
         }
     }
 
-    /// Nil once the tool is up; otherwise why it is not (it crashed, its probe judged it
-    /// unhealthy, or it was still starting when `timeout` ran out).
+    /// Nil once the tool is up; otherwise why it is not (it exited, or it was not healthy when
+    /// `timeout` ran out: still starting, or judged unhealthy by its probe).
     func waitUntilUp(_ instance: String, timeout: Duration) async -> String? {
         let changes = state.toolChanges()
         return await withTaskGroup(of: String?.self) { group in
@@ -67,6 +67,8 @@ public struct GroupDeployer: Sendable {
                     guard let record = state.tool(instance) else { return "it was removed while starting" }
                     switch record.statusOnToolbox {
                     case .running: return nil
+                    // Judged unhealthy while it runs: a slow start may still come up before the timeout.
+                    case .errorRuntime where record.containerState?.running == true && record.crash == nil: continue
                     // Stopped: it exited by itself, with code 0 (a stdio server whose stdin closed).
                     case .errorRuntime, .stopped: return Self.failure(record)
                     default: continue
@@ -76,7 +78,7 @@ public struct GroupDeployer: Sendable {
             }
             group.addTask {
                 try? await clock.sleep(for: timeout)
-                let detail = state.tool(instance).map { "; it is \($0.statusOnToolbox.rawValue)" } ?? ""
+                let detail = state.tool(instance).map { "; \(Self.failure($0))" } ?? ""
                 return "not healthy within \(timeout.components.seconds) s\(detail)"
             }
             let first = await group.next() ?? nil
