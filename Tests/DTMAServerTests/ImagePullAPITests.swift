@@ -1,4 +1,5 @@
 import DTMACore
+@testable import DTMAServer
 import DTMATestSupport
 import DockerEngine
 import Foundation
@@ -61,5 +62,41 @@ struct ImagePullAPITests {
             let deploy = try await dtma.call("POST", "/tools", json: contractDeploy(name: "pinned-only", tag: "t", image: "ghcr.io/acme/tool:1"))
             #expect(deploy.status == 400 && deploy.json["field"] as? String == "dockerImageUrl")
         }
+    }
+
+    @Test("at most 8 pull streams at once: the next is 429 with Retry-After, and room comes back")
+    func streamBound() async throws {
+        let engine = InMemoryEngine(images: [])
+        let gate = PullGate()
+        for index in 0...ImagesAPI.maxStreams { engine.serve("ghcr.io/acme/tool:\(index)", repoDigest: "ghcr.io/acme/tool@\(Self.digest)", gate: gate) }
+        try await withLiveDTMA(engine: engine) { dtma, _ in
+            let held = (0..<ImagesAPI.maxStreams).map { index in
+                Task { try await dtma.call("POST", "/images/pull", json: #"{"image":"ghcr.io/acme/tool:\#(index)"}"#) }
+            }
+            #expect(try await eventually { gate.waiting == ImagesAPI.maxStreams })
+            // On a connection of its own: the test's client has its 8 busy with the held pulls.
+            let body = #"{"image":"ghcr.io/acme/tool:\#(ImagesAPI.maxStreams)"}"#
+            let connection = try await RawConnection.open(port: dtma.port)
+            let refused = try await connection.send(
+                "POST /images/pull HTTP/1.1\r\nHost: a\r\nConnection: close\r\nAuthorization: Bearer \(LiveDTMA.key)\r\nContent-Type: application/json\r\n"
+                    + "Content-Length: \(body.utf8.count)\r\n\r\n\(body)", thenReadFor: .seconds(5))
+            #expect(refused?.hasPrefix("HTTP/1.1 429 ") == true && refused?.contains("too_many_streams") == true, "\(refused ?? "")")
+            #expect(refused?.lowercased().contains("retry-after: 5") == true)
+            try? await connection.channel.channel.close()
+            gate.open()
+            for task in held { #expect(try await task.value.status == 200) }
+            #expect(try await dtma.call("POST", "/images/pull", json: #"{"image":"ghcr.io/acme/tool:\#(ImagesAPI.maxStreams)"}"#).status == 200)
+        }
+    }
+
+    @Test("a progress line is at most 1 KiB whatever the engine sent")
+    func lineBound() {
+        let huge = String(repeating: "x", count: 100_000)
+        let line = PullLine.progress(PullProgress(status: huge, id: huge))
+        #expect(line.line.readableBytes <= PullLine.maxBytes)
+        let failed = PullLine.failed(APIError(status: .badGateway, code: "image_pull_failed", message: huge))
+        #expect(failed.line.readableBytes <= PullLine.maxBytes)
+        let pulled = PullLine.pulled(image: huge, digest: Self.digest)
+        #expect(pulled.line.readableBytes <= PullLine.maxBytes)
     }
 }
