@@ -91,6 +91,7 @@ enum PullLine: Sendable {
     case pulled(image: String, digest: String?)
     case failed(APIError)
 
+    /// Each text is clipped in bytes and at most doubled by escaping (`\"`, `\\`, `\/`).
     static let maxBytes = 1024
 
     var line: ByteBuffer {
@@ -100,15 +101,15 @@ enum PullLine: Sendable {
         case .joined:
             fields = ["status": "joined", "message": "this image is already being pulled: following that pull"]
         case .progress(let progress):
-            fields["status"] = progress.status.map { String($0.prefix(200)) }
-            fields["id"] = progress.id.map { String($0.prefix(80)) }
+            fields["status"] = progress.status?.clipped(toUTF8Bytes: 300)
+            fields["id"] = progress.id?.clipped(toUTF8Bytes: 100)
             counts["current"] = progress.progressDetail?.current
             counts["total"] = progress.progressDetail?.total
         case .pulled(let image, let digest):
-            fields = ["status": "pulled", "image": String(image.prefix(300))]
+            fields = ["status": "pulled", "image": image.clipped(toUTF8Bytes: 300)]
             fields["digest"] = digest
         case .failed(let error):
-            fields = ["status": "failed", "error": String(error.message.prefix(500)), "code": error.code]
+            fields = ["status": "failed", "error": error.message.clipped(toUTF8Bytes: 300), "code": error.code]
         }
         var json = fields.sorted { $0.key < $1.key }.map { "\(Self.quoted($0.key)):\(Self.quoted($0.value))" }
         json += counts.sorted { $0.key < $1.key }.map { "\(Self.quoted($0.key)):\($0.value)" }

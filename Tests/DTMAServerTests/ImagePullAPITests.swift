@@ -91,12 +91,16 @@ struct ImagePullAPITests {
 
     @Test("a progress line is at most 1 KiB whatever the engine sent")
     func lineBound() {
-        let huge = String(repeating: "x", count: 100_000)
+        // Escaped characters, a character of many combining scalars, control characters.
+        let huge = String(repeating: "\\\"/", count: 20_000) + "e" + String(repeating: "\u{301}", count: 50_000) + String(repeating: "\u{1}", count: 1000)
         let line = PullLine.progress(PullProgress(status: huge, id: huge))
         #expect(line.line.readableBytes <= PullLine.maxBytes)
         let failed = PullLine.failed(APIError(status: .badGateway, code: "image_pull_failed", message: huge))
         #expect(failed.line.readableBytes <= PullLine.maxBytes)
         let pulled = PullLine.pulled(image: huge, digest: Self.digest)
         #expect(pulled.line.readableBytes <= PullLine.maxBytes)
+        let combining = PullLine.progress(PullProgress(status: "e" + String(repeating: "\u{301}", count: 50_000), id: "layer"))
+        #expect(combining.line.readableBytes <= PullLine.maxBytes, "one character of 50 000 scalars")
+        #expect((try? JSONSerialization.jsonObject(with: Data(buffer: line.line))) != nil, "still one JSON object")
     }
 }

@@ -35,8 +35,8 @@ public struct ImagePullProgress: Sendable, Equatable, Codable {
     /// Takes in one progress line; true when it changed what a reader is shown beyond byte counts.
     @discardableResult
     mutating func take(_ line: PullProgress) -> Bool {
-        let status = line.status.map { String($0.prefix(200)) }
-        guard let id = line.id.map({ String($0.prefix(80)) }), let status else {
+        let status = line.status?.clipped(toUTF8Bytes: 200)
+        guard let id = line.id?.clipped(toUTF8Bytes: 80), let status else {
             defer { lastStatus = status ?? lastStatus }
             return status != lastStatus
         }
