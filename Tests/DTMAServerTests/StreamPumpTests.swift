@@ -17,9 +17,19 @@ struct StreamPumpTests {
         let count: Int
         let size: Int
         let taken: LockedCounter
+        /// Counts iterators gone: the pump has stopped reading the source.
+        let released = LockedCounter()
+
+        /// Counts its own end into `released`.
+        final class Release: Sendable {
+            let released: LockedCounter
+            init(_ released: LockedCounter) { self.released = released }
+            deinit { released.increment() }
+        }
 
         struct AsyncIterator: AsyncIteratorProtocol {
             let source: CountingSource
+            let release: Release
             var index = 0
             mutating func next() async -> [UInt8]? {
                 guard index < source.count else { return nil }
@@ -29,7 +39,7 @@ struct StreamPumpTests {
             }
         }
 
-        func makeAsyncIterator() -> AsyncIterator { AsyncIterator(source: self) }
+        func makeAsyncIterator() -> AsyncIterator { AsyncIterator(source: self, release: Release(released)) }
     }
 
     /// Records what is written; with `blockUntilClosed`, the first write waits for the channel to close and then fails.
@@ -97,19 +107,21 @@ struct StreamPumpTests {
         let channel = NIOAsyncTestingChannel()
         let written = NIOLockedValueBox<[ByteBuffer]>([])
         let taken = LockedCounter()
-        // A writer that lets the first write wait until the source has been cut off.
+        let source = CountingSource(count: 1000, size: 10 * 1024, taken: taken)
+        // A writer that lets the first write wait until the pump has let go of the source (cut off):
+        // an earlier write would make room for the item that must not fit.
         struct SlowFirstWrite: ResponseBodyWriter {
             let written: NIOLockedValueBox<[ByteBuffer]>
-            let taken: LockedCounter
+            let released: LockedCounter
             mutating func write(_ buffer: ByteBuffer) async throws {
-                while taken.value < 7 { await Task.yield() }
+                while released.value < 1 { await Task.yield() }
                 written.withLockedValue { $0.append(buffer) }
             }
             consuming func finish(_ trailingHeaders: HTTPFields?) async throws {}
         }
-        var writer = SlowFirstWrite(written: written, taken: taken)
+        var writer = SlowFirstWrite(written: written, released: source.released)
         try await ToolAPI.pump(
-            CountingSource(count: 1000, size: 10 * 1024, taken: taken), keepAlive: (.seconds(3600), "\n"), bounds: Self.bounds,
+            source, keepAlive: (.seconds(3600), "\n"), bounds: Self.bounds,
             farewell: Self.farewell, channel: channel, logger: Logger(label: "test"), into: &writer
         ) { { ByteBuffer(bytes: $0) } }
         #expect(written.withLockedValue { $0.count } == 7, "the 6 items that fit, then the farewell")
