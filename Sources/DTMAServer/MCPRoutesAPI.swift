@@ -81,16 +81,20 @@ struct MCPRoutesAPI: Sendable {
     /// starting, none failed), degraded (some up, some failed) or failed (none up).
     @Sendable func groupHealth(_ request: Request, context: DTMARequestContext) async throws -> Response {
         let groupID = try groupID(context)
-        let members = state.snapshot().tools.filter { $0.group == groupID }
-        guard !members.isEmpty else { throw ToolError.groupNotFound(group: groupID) }
-        return Response.json(.ok, MCPEnvelope(message: "group \(groupID)", data: GroupView(groupID, members: members)))
+        let snapshot = state.snapshot()
+        let members = snapshot.tools.filter { $0.group == groupID }
+        let deploying = snapshot.groupDeploys[groupID]
+        guard !members.isEmpty || deploying != nil else { throw ToolError.groupNotFound(group: groupID) }
+        return Response.json(.ok, MCPEnvelope(message: "group \(groupID)", data: GroupView(groupID, members: members, deploying: deploying)))
     }
 
     // MARK: Status
 
     @Sendable func status(_ request: Request, context: DTMARequestContext) async throws -> Response {
-        let tools = state.snapshot().tools
+        let snapshot = state.snapshot()
+        let tools = snapshot.tools
         let grouped = Dictionary(grouping: tools.filter { $0.group != nil }, by: { $0.group! })
+        let groupIDs = Set(grouped.keys).union(snapshot.groupDeploys.keys)
         struct Status: Encodable {
             var groups: [GroupView]
             var servers: [ServerView]
@@ -100,11 +104,11 @@ struct MCPRoutesAPI: Sendable {
         }
         let servers = tools.map(ServerView.init)
         let data = Status(
-            groups: grouped.keys.sorted().map { GroupView($0, members: grouped[$0]!) }, servers: servers,
+            groups: groupIDs.sorted().map { GroupView($0, members: grouped[$0] ?? [], deploying: snapshot.groupDeploys[$0]) }, servers: servers,
             health: Dictionary(grouping: servers, by: \.health).mapValues(\.count),
             endpoints: Dictionary(uniqueKeysWithValues: servers.compactMap { server in server.mcpEndpointPath.map { (server.instanceName, $0) } }),
             engine: state.engineReachable ? "reachable" : "unreachable")
-        return Response.json(.ok, MCPEnvelope(message: "\(tools.count) servers in \(grouped.count) groups", data: data))
+        return Response.json(.ok, MCPEnvelope(message: "\(tools.count) servers in \(groupIDs.count) groups", data: data))
     }
 
     // MARK: One server
@@ -316,15 +320,20 @@ struct ServerView: Encodable {
 /// A group and its servers' verdicts.
 struct GroupView: Encodable {
     var groupId: String
-    /// healthy, initializing, degraded or failed.
+    /// healthy, initializing (being deployed, or some still starting and none failed), degraded or failed.
     var state: String
     var servers: [ServerView]
+    /// While `POST /mcp/groups` runs: each server's phase (queued, waiting for …, deploying,
+    /// waiting until healthy, up, failed), those without a container yet included.
+    var deploying: [String: String]?
 
-    init(_ groupID: String, members: [ToolRecord]) {
+    init(_ groupID: String, members: [ToolRecord], deploying: [String: String]? = nil) {
         groupId = groupID
         servers = members.map(ServerView.init)
+        self.deploying = deploying
         let up = members.filter { $0.statusOnToolbox == .running }.count
         let failed = members.filter { $0.statusOnToolbox == .errorRuntime || $0.statusOnToolbox == .stopped }.count
-        state = up == members.count ? "healthy" : failed == 0 ? "initializing" : up == 0 ? "failed" : "degraded"
+        state = deploying != nil ? "initializing"
+            : up == members.count ? "healthy" : failed == 0 ? "initializing" : up == 0 ? "failed" : "degraded"
     }
 }

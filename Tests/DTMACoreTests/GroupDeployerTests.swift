@@ -47,11 +47,15 @@ struct GroupDeployerTests {
         #expect(try await eventually { await rig.created("db") })
         #expect(try await eventually { rig.state.tool("free")?.statusOnToolbox == .running }, "a server nobody orders starts at once")
         #expect(await !rig.created("api"), "api waits for db")
+        #expect(try await eventually { rig.state.snapshot().groupDeploys["agent-7-mcp"]?["free"] == "up" })
+        let phases = rig.state.snapshot().groupDeploys["agent-7-mcp"]
+        #expect(phases?["api"] == "waiting for db" && phases?["db"] == "waiting until healthy", "\(phases ?? [:])")
         try await rig.markHealthy("db")
         #expect(try await eventually { await rig.created("api") })
         try await rig.markHealthy("api")
         let results = await deploy.value
         #expect(results.values.allSatisfy { $0.isUp })
+        #expect(rig.state.snapshot().groupDeploys.isEmpty, "the phases go with the deploy")
         let labels = try await rig.engine.inspectContainer("api").config.labels ?? [:]
         #expect(labels[ContainerLabels.group] == "agent-7-mcp", "the group is a label: it survives a restart of dtma")
         #expect(try await rig.engine.inspectContainer("api").hostConfig?.networkMode == ToolNetwork.name, "no shared network unless asked")

@@ -1,4 +1,5 @@
 import DockerEngine
+import NIOConcurrencyHelpers
 
 /// Deploys a `GroupPlan`: every server at once up to `maxConcurrent`, except that a server named
 /// in `dependencyOrder` starts only once the one before it is healthy (its image is pulled
@@ -25,10 +26,15 @@ public struct GroupDeployer: Sendable {
     public func deploy(_ plan: GroupPlan) async -> [String: ServerResult] {
         let slots = Slots(plan.maxConcurrent)
         let verdicts = Verdicts()
+        let phases = Phases(group: plan.groupID, state: state)
+        defer { state.apply(.groupDeploy(group: plan.groupID, phases: nil)) }
         return await withTaskGroup(of: (String, ServerResult).self) { group in
             for spec in plan.servers {
+                phases.set(spec.instanceName, "queued")
                 group.addTask {
-                    let result = await deployOne(spec, after: plan.waitsFor[spec.instanceName], plan: plan, slots: slots, verdicts: verdicts)
+                    let result = await deployOne(
+                        spec, after: plan.waitsFor[spec.instanceName], plan: plan, slots: slots, verdicts: verdicts, phases: phases)
+                    phases.set(spec.instanceName, result.isUp ? "up" : "failed")
                     await verdicts.settle(spec.instanceName, up: result.isUp)
                     return (spec.instanceName, result)
                 }
@@ -39,20 +45,26 @@ public struct GroupDeployer: Sendable {
         }
     }
 
-    private func deployOne(_ spec: ToolSpec, after dependency: String?, plan: GroupPlan, slots: Slots, verdicts: Verdicts) async -> ServerResult {
+    private func deployOne(
+        _ spec: ToolSpec, after dependency: String?, plan: GroupPlan, slots: Slots, verdicts: Verdicts, phases: Phases
+    ) async -> ServerResult {
+        let name = spec.instanceName
         if let dependency {
             // Its image is fetched while it waits, so that its own start is quick once it may.
+            phases.set(name, "waiting for \(dependency)")
             await slots.run { try? await manager.ensureImagePresent(spec) }
             guard await verdicts.wait(dependency) else { return .failed("not deployed: \(dependency), which it depends on, did not come up") }
         }
         return await slots.run {
             let outcome: ToolManager.DeployOutcome
+            phases.set(name, "deploying")
             do {
                 outcome = try await manager.deploy(spec)
             } catch {
                 return .failed("\(error)")
             }
-            if let failure = await waitUntilUp(spec.instanceName, timeout: plan.healthTimeout) { return .failed(failure) }
+            phases.set(name, "waiting until healthy")
+            if let failure = await waitUntilUp(name, timeout: plan.healthTimeout) { return .failed(failure) }
             return .up(outcome)
         }
     }
@@ -99,6 +111,27 @@ extension GroupDeployer.ServerResult {
     var isUp: Bool {
         if case .up = self { return true }
         return false
+    }
+}
+
+/// Each server's phase while its group deploys, in the state model for `/mcp/status` and
+/// `/mcp/health/{group}` (a server waiting for another has no container to show yet).
+private final class Phases: Sendable {
+    let group: String
+    let state: StateModel
+    private let phases = NIOLockedValueBox<[String: String]>([:])
+
+    init(group: String, state: StateModel) {
+        self.group = group
+        self.state = state
+    }
+
+    func set(_ instance: String, _ phase: String) {
+        // Under the lock, so that the state model receives the phases in the order they were set.
+        phases.withLockedValue { phases in
+            phases[instance] = phase
+            state.apply(.groupDeploy(group: group, phases: phases))
+        }
     }
 }
 

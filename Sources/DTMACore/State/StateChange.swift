@@ -38,6 +38,8 @@ public enum StateChange: Sendable {
     case imagePull(image: String, ImagePullProgress?)
     /// How many wait on an image's pull now.
     case imagePullCallers(image: String, Int)
+    /// Where each server of a group being deployed is (instance → phase); nil: the deploy ended.
+    case groupDeploy(group: String, phases: [String: String]?)
 }
 
 /// What dtma knows, as a plain value: tools by name, the engine, the droplet, heartbeats.
@@ -49,6 +51,7 @@ struct DropletState: Sendable {
     var system: SystemSnapshot?
     var heartbeat: StateModel.HeartbeatStatus?
     var imagePulls: [String: ImagePullProgress] = [:]
+    var groupDeploys: [String: [String: String]] = [:]
 
     mutating func apply(_ change: StateChange, at now: Date) {
         switch change {
@@ -67,6 +70,8 @@ struct DropletState: Sendable {
             imagePulls[image] = progress
         case .imagePullCallers(let image, let count):
             imagePulls[image]?.callers = count
+        case .groupDeploy(let group, let phases):
+            groupDeploys[group] = phases
         case .deployBegan(let spec):
             var record = tools[spec.instanceName] ?? ToolRecord(spec: spec)
             record.operation = .pulling

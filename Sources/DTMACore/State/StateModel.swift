@@ -15,6 +15,8 @@ public final class StateModel: Sendable {
         public var heartbeat: HeartbeatStatus?
         /// Pulls under way, by image.
         public var imagePulls: [ImagePullProgress] = []
+        /// Groups being deployed: each server's phase, by group.
+        public var groupDeploys: [String: [String: String]] = [:]
     }
 
     /// How the last heartbeats went; nil while heartbeats are off.
@@ -61,7 +63,7 @@ public final class StateModel: Sendable {
                 tools: state.tools.values.sorted { $0.instanceName < $1.instanceName },
                 engineReachable: state.engineReachable, engineVersion: state.engineVersion,
                 lastEngineError: state.lastEngineError, system: state.system, heartbeat: state.heartbeat,
-                imagePulls: state.imagePulls.values.sorted { $0.image < $1.image })
+                imagePulls: state.imagePulls.values.sorted { $0.image < $1.image }, groupDeploys: state.groupDeploys)
         }
     }
 
